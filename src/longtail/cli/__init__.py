@@ -1,0 +1,1 @@
+"""The `longtail` command line."""

@@ -1,0 +1,101 @@
+"""Metrics as pure numpy functions: classification, ranking, long tail and exposure, diversity, truth.
+
+Every metric's formula, and its name in RecBole / Elliot / LensKit, is in
+docs/metrics.md. ``by_group(metric, groups, *rows, **fixed)`` gives any of
+them per group and ``group_summary`` the worst group and the spread.
+"""
+
+from longtail.metrics.classification import (
+    accuracy,
+    balanced_accuracy,
+    expected_calibration_error,
+    f1,
+    g_mean,
+    log_loss,
+    macro_f1,
+    micro_f1,
+    per_class_recall,
+    pr_auc,
+    roc_auc,
+    weighted_f1,
+)
+from longtail.metrics.diversity import category_coverage, intra_list_diversity
+from longtail.metrics.exposure import (
+    aclt,
+    aplt,
+    average_recommendation_popularity,
+    exposure_counts,
+    exposure_entropy,
+    exposure_gini,
+    gini,
+    item_coverage,
+    pop_reo,
+    pop_rsp,
+    popularity_buckets,
+    recall_by_item_group,
+    reo,
+    rsp,
+    tail_coverage,
+    tail_percentage,
+)
+from longtail.metrics.groups import by_group, group_summary
+from longtail.metrics.ranking import (
+    discounts,
+    hit_rate_at_k,
+    map_at_k,
+    mrr,
+    ndcg_at_k,
+    per_user_ranking,
+    precision_at_k,
+    ranking_report,
+    recall_at_k,
+    top_k_excluding,
+)
+from longtail.metrics.truth import true_ndcg_at_k, true_precision_at_k
+
+__all__ = [
+    "accuracy",
+    "aclt",
+    "aplt",
+    "average_recommendation_popularity",
+    "balanced_accuracy",
+    "by_group",
+    "category_coverage",
+    "discounts",
+    "expected_calibration_error",
+    "exposure_counts",
+    "exposure_entropy",
+    "exposure_gini",
+    "f1",
+    "g_mean",
+    "gini",
+    "group_summary",
+    "hit_rate_at_k",
+    "intra_list_diversity",
+    "item_coverage",
+    "log_loss",
+    "macro_f1",
+    "map_at_k",
+    "micro_f1",
+    "mrr",
+    "ndcg_at_k",
+    "per_class_recall",
+    "per_user_ranking",
+    "pop_reo",
+    "pop_rsp",
+    "popularity_buckets",
+    "pr_auc",
+    "precision_at_k",
+    "ranking_report",
+    "recall_at_k",
+    "recall_by_item_group",
+    "reo",
+    "roc_auc",
+    "rsp",
+    "tail_coverage",
+    "tail_percentage",
+    "top_k_excluding",
+    "true_ndcg_at_k",
+    "true_precision_at_k",
+    "weighted_f1",
+]

@@ -1,0 +1,1 @@
+"""Per-task models (layer 2): numpy arrays and torch tensors in, predictions out."""
