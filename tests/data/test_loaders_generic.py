@@ -65,9 +65,8 @@ def test_mapped_csv_and_parquet_tables(shop: dict[str, Path]) -> None:
 def test_epoch_seconds_parquet_and_milliseconds_csv(tmp_path: Path) -> None:
     seconds = [1_700_000_000, 1_700_003_600]
     parquet = tmp_path / "log.parquet"
-    pl.DataFrame({"user_id": [7, 8], "item_id": [1, 2], "timestamp": seconds, "event": ["click", "view"]}).write_parquet(
-        parquet
-    )
+    log = pl.DataFrame({"user_id": [7, 8], "item_id": [1, 2], "timestamp": seconds, "event": ["click", "view"]})
+    log.write_parquet(parquet)
     ds = load_tables(interactions=parquet)  # longtail's own names need no mapping
     expected = [datetime.fromtimestamp(s, tz=UTC) for s in seconds]
     assert ds.interactions.get_column(C.TIMESTAMP).to_list() == expected
@@ -77,8 +76,8 @@ def test_epoch_seconds_parquet_and_milliseconds_csv(tmp_path: Path) -> None:
     assert ds.items.get_column(C.TITLE).null_count() == 2
 
     csv = _write(tmp_path / "ms.csv", "uid,sku,ts,action\n" + "".join(f"1,9,{s * 1000},view\n" for s in seconds))
-    ms = load_tables(interactions=csv, columns={"user_id": "uid", "item_id": "sku", "timestamp": "ts", "event": "action"},
-                     time_unit="ms")
+    mapping = {"user_id": "uid", "item_id": "sku", "timestamp": "ts", "event": "action"}
+    ms = load_tables(interactions=csv, columns=mapping, time_unit="ms")
     assert ms.interactions.get_column(C.TIMESTAMP).to_list() == expected
 
 
@@ -94,7 +93,8 @@ def test_parquet_keeps_only_used_and_mapped_columns(tmp_path: Path) -> None:
 
 
 def test_ids_keep_leading_zeros_and_plain_integers_become_int64(tmp_path: Path) -> None:
-    path = _write(tmp_path / "e.csv", "user_id,item_id,timestamp,event\n001,10,2024-01-01,view\n002,11,2024-01-01,view\n")
+    text = "user_id,item_id,timestamp,event\n001,10,2024-01-01,view\n002,11,2024-01-01,view\n"
+    path = _write(tmp_path / "e.csv", text)
     ds = load_tables(interactions=path)
     assert ds.interactions.get_column(C.USER_ID).to_list() == ["001", "002"]
     assert ds.interactions.get_column(C.ITEM_ID).dtype == pl.Int64
@@ -169,8 +169,7 @@ def test_null_timestamp_and_bad_timestamp(tmp_path: Path) -> None:
 def test_duplicate_item_ids(shop: dict[str, Path], tmp_path: Path) -> None:
     items = _write(tmp_path / "dup.csv", "sku,name\nA1,x\nB2,y\nA1,z\n")
     with pytest.raises(InputError) as err:
-        load_tables(interactions=shop["interactions"], items=items, columns=MAPPING, item_columns={"item_id": "sku",
-                                                                                                  "title": "name"})
+        load_tables(shop["interactions"], items, columns=MAPPING, item_columns={"item_id": "sku", "title": "name"})
     assert (err.value.file, err.value.column, err.value.row, err.value.value) == (str(items), "sku", 2, "A1")
 
 

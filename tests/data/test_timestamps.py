@@ -81,7 +81,8 @@ def test_datetime_columns_naive_zoned_and_dates() -> None:
 
 
 def test_custom_format_and_local_zone() -> None:
-    got = to_utc(pl.Series(["12/1/2010 8:26", "6/30/2011 17:05"]), time_format="%m/%d/%Y %H:%M", naive_tz="Europe/London")
+    raw = pl.Series(["12/1/2010 8:26", "6/30/2011 17:05"])
+    got = to_utc(raw, time_format="%m/%d/%Y %H:%M", naive_tz="Europe/London")
     assert got.to_list() == [_utc(2010, 12, 1, 8, 26), _utc(2011, 6, 30, 16, 5)]
 
 

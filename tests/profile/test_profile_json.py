@@ -94,3 +94,20 @@ def test_search_dataset_with_judgments_has_query_and_label():
     out = profile_dataset(Dataset(interactions([]), catalogue(["A", "B"]), judgments=judgments)).to_dict()
     assert out["dimensions"]["label"]["counts"] == {"0": 3, "3": 1}
     assert out["dimensions"]["query"]["counts"] == {"q1": 2, "q2": 1, "q3": 1}
+
+
+def test_synthetic_marketplace_profile_is_complete_and_consistent():
+    from longtail.data.synthetic import make_marketplace
+
+    ds = make_marketplace(seed=3, n_users=300, n_items=200, n_events=4000, n_days=20)
+    profile = profile_dataset(ds)
+    dims = profile.dimensions
+    assert {"event", "category", "category_top", "item", "user", "region", "hour", "day", "query", "label"} <= set(dims)
+    n = ds.interactions.height
+    for name in ("event", "item", "user", "hour", "day"):
+        assert dims[name].group_counts.total == n, name
+    assert dims["item"].n_groups >= ds.items.height
+    if ds.users is not None:
+        assert dims["user"].n_groups == ds.users.get_column("user_id").n_unique()
+    assert dims["category"].group_counts.total + dims["category"].group_counts.rows_without_group == n
+    json.dumps(profile.to_dict())

@@ -49,6 +49,7 @@ def test_lorenz_curve_area_gives_the_gini(shop):
     assert 1 - 2 * area == pytest.approx(item.gini, abs=1e-12)
 
 
+@pytest.mark.slow  # draws a dozen PNGs with matplotlib
 def test_write_plots_makes_non_empty_pngs(shop, tmp_path):
     written = write_plots(profile_dataset(shop), tmp_path / "plots")
     names = {p.name for p in written}

@@ -11,15 +11,19 @@ import numbers
 import numpy as np
 
 
+def check_range(name: str, value: float, low: float, high: float, *, open_low: bool = False, open_high: bool = False) -> float:
+    """Return ``value`` as float after checking it lies between ``low`` and ``high``."""
+    ok = isinstance(value, numbers.Real) and np.isfinite(value)
+    ok = ok and (low < value or (not open_low and value == low)) and (value < high or (not open_high and value == high))
+    if not ok:
+        interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}; pass a value in that range")
+    return float(value)
+
+
 def check_fraction(name: str, value: float, *, allow_zero: bool = True, allow_one: bool = True) -> float:
     """Return ``value`` as float after checking it lies in [0, 1] (ends as allowed)."""
-    ok = isinstance(value, numbers.Real) and np.isfinite(value)
-    ok = ok and (0.0 < value or (allow_zero and value == 0.0)) and (value < 1.0 or (allow_one and value == 1.0))
-    if not ok:
-        low = "[0" if allow_zero else "(0"
-        high = "1]" if allow_one else "1)"
-        raise ValueError(f"{name} must be a number in {low}, {high}, got {value!r}; pass a value in that range")
-    return float(value)
+    return check_range(name, value, 0.0, 1.0, open_low=not allow_zero, open_high=not allow_one)
 
 
 def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:

@@ -5,7 +5,7 @@
   ``lam ~ Beta(alpha, alpha)`` and the same mix of the one-hot labels.
 * :class:`EmbeddingSMOTE` (Chawla et al., 2002, in embedding space): each row
   moves a uniform random step towards one of its ``k`` nearest same-class
-  neighbours.
+  neighbours (reusing :mod:`longtail.sampling`'s SMOTE search and interpolation).
 """
 
 from __future__ import annotations
@@ -118,15 +118,18 @@ class EmbeddingSMOTE:
     """SMOTE interpolation in embedding space, one synthetic row per input row.
 
     Neighbours are searched among the rows given to :meth:`fit` (e.g. the
-    whole training set) or, when not fitted, among the batch. A row whose
-    class has no other row is copied unchanged (counted in ``n_copied_``).
+    whole training set) or, when not fitted, among the batch; a row finds
+    itself at distance 0 and skips that neighbour. The neighbour search and
+    the interpolation are those of :class:`longtail.sampling.SMOTE`
+    (Euclidean distance: L2-normalise embeddings first for cosine geometry).
+    A row whose class has no other row is copied unchanged (counted in
+    ``n_copied_``, with a warning).
     """
 
     uses_labels = True
 
-    def __init__(self, k_neighbors: int = 5, *, metric: str = "euclidean") -> None:
+    def __init__(self, k_neighbors: int = 5) -> None:
         self.k_neighbors = check_count("k_neighbors", k_neighbors)
-        self.metric = metric
         self._pool: tuple[np.ndarray, np.ndarray] | None = None
         self.n_copied_ = 0
 
@@ -144,7 +147,8 @@ class EmbeddingSMOTE:
         self, batch: tuple[np.ndarray, np.ndarray], rng: np.random.Generator | int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Synthetic rows (aligned with the batch) and their labels."""
-        from sklearn.neighbors import NearestNeighbors
+        from longtail.sampling.neighbors import kneighbors
+        from longtail.sampling.smote import Plan, synthesize
 
         X, y = _labelled(batch)
         pool_X, pool_y = self._pool if self._pool is not None else (X, y)
@@ -160,14 +164,10 @@ class EmbeddingSMOTE:
                 self.n_copied_ += rows.size
                 continue
             k = min(self.k_neighbors, members.shape[0] - 1)
-            search = NearestNeighbors(n_neighbors=k + 1, metric=self.metric).fit(members)
-            dist, idx = search.kneighbors(X[rows])
-            # a row that is itself in the pool finds itself first (distance 0): skip that column
-            first = (dist[:, 0] == 0).astype(np.int64)
-            pick = first + rng.integers(0, k, size=rows.size)
-            partner = members[idx[np.arange(rows.size), pick]]
-            step = rng.random(rows.size)[:, None]
-            out[rows] = X[rows] + step * (partner - X[rows])
+            dist, near = kneighbors(X[rows], k + 1, Y=members, return_distance=True)
+            near = np.where((dist[:, 0] == 0)[:, None], near[:, 1:], near[:, :k])
+            plan = Plan(label, X[rows], members, near, rows.size, rows=np.arange(rows.size))
+            out[rows] = synthesize(X[rows], y[rows], [plan], rng)[0][rows.size :]
         if self.n_copied_:
             warnings.warn(
                 f"{self.n_copied_} rows belong to classes with a single example and were copied unchanged",

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from longtail.augment._checks import check_count, check_fraction
+from longtail.augment._checks import check_count, check_fraction, check_range
 from longtail.errors import InputError, LongtailError
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -158,7 +158,7 @@ class SynonymTable:
         k, dim = check_count("k", k), check_count("dim", dim)
         window, min_count = check_count("window", window), check_count("min_count", min_count)
         max_vocab = check_count("max_vocab", max_vocab, minimum=2)
-        check_fraction("min_similarity", min_similarity)
+        check_range("min_similarity", min_similarity, -1.0, 1.0)
         check_fraction("context_smoothing", context_smoothing, allow_zero=False)
         docs = [tokenize(t) for t in texts]
         counts = Counter(w for doc in docs for w in doc)
@@ -192,7 +192,7 @@ class SynonymTable:
         the table further, e.g. to the catalogue's vocabulary.
         """
         k, min_length = check_count("k", k), check_count("min_length", min_length)
-        check_fraction("min_similarity", min_similarity)
+        check_range("min_similarity", min_similarity, -1.0, 1.0)
         path = Path(model_path) if model_path is not None else locate_language_model()
         embeddings, vocab = read_token_embeddings(path)
         keep = {w.lower() for w in words} if words is not None else None

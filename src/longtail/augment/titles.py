@@ -34,26 +34,30 @@ class AttributeShuffle:
         except re.error as exc:
             raise ValueError(f"separators is not a valid regular expression ({exc}); pass a valid pattern") from exc
 
-    def chunks(self, title: str) -> tuple[list[str], list[str]]:
-        """The title's chunks and the separators between them (empty chunks dropped)."""
+    def chunks(self, title: str) -> tuple[list[str], list[str], str]:
+        """The title's chunks, the separators between them, and any trailing separator.
+
+        Runs of separators with nothing between them count as one separator.
+        """
         parts = self._split.split(title.strip())
-        chunks, seps = [parts[0]], []
+        chunks, seps, pending = [parts[0]], [], ""
         for sep, chunk in zip(parts[1::2], parts[2::2]):
+            pending += sep
             if chunk.strip():
-                seps.append(sep)
-                chunks.append(chunk)
-            elif seps:  # an empty chunk ("a,,b"): keep its text in the separator before it
-                seps[-1] += sep
-            else:
-                chunks[0] += sep
-        return chunks, seps
+                if chunks[0]:
+                    seps.append(pending)
+                    chunks.append(chunk)
+                else:  # the title starts with a separator: it belongs to the head
+                    chunks[0] = pending + chunk
+                pending = ""
+        return chunks, seps, pending
 
     def augment(self, titles: Sequence[str], rng: np.random.Generator | int) -> list[str]:
         """One version of each title with its attribute chunks in a random order."""
         r = random.Random(python_seed(as_generator(rng)))
         out = []
         for title in titles:
-            chunks, seps = self.chunks(title)
+            chunks, seps, suffix = self.chunks(title)
             if len(chunks) < 3 or r.random() >= self.p:
                 out.append(title)
                 continue
@@ -62,5 +66,5 @@ class AttributeShuffle:
             pieces = [chunks[0]]
             for sep, chunk in zip(seps, tail):
                 pieces += [sep, chunk]
-            out.append("".join(pieces))
+            out.append("".join(pieces) + suffix)
         return out

@@ -1,25 +1,19 @@
 """The options every command that reads a dataset shares, and the function that loads it.
 
-A command declares the options with these ``Annotated`` aliases and hands
-them to :func:`dataset_from_options`, so every command spells and checks them
-the same way::
+The shortest way: decorate the command; it gets every data option and
+receives them as one :class:`DatasetOptions` in its ``data`` parameter, to
+load when it likes::
 
-    from longtail.cli import dataset_options as opt
+    from longtail.cli.dataset_options import DatasetOptions, with_dataset_options
 
-    def profile(
-        dataset: opt.DatasetName = None,
-        dataset_path: opt.DatasetPath = None,
-        interactions: opt.Interactions = None,
-        items: opt.Items = None,
-        users: opt.Users = None,
-        columns: opt.Columns = None,
-        item_columns: opt.ItemColumns = None,
-        user_columns: opt.UserColumns = None,
-        event_order: opt.EventOrder = None,
-        time_unit: opt.TimeUnit = "s",
-        time_format: opt.TimeFormat = None,
-    ) -> None:
-        ds = opt.dataset_from_options(**locals())
+    @with_dataset_options
+    def profile(data: DatasetOptions, top: int = 10) -> None:
+        ds = data.load()
+
+Commands that spell their parameters out use the ``Annotated`` aliases
+(``DatasetName``, ``DatasetPath``, ``Interactions``, ``Items``, ``Users``,
+``Columns``, ``ItemColumns``, ``UserColumns``, ``EventOrder``, ``TimeUnit``,
+``TimeFormat``) and pass the values to :func:`dataset_from_options`.
 
 On the command line::
 
@@ -30,6 +24,10 @@ On the command line::
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -125,15 +123,13 @@ def dataset_from_options(
     event_order: str | None = None,
     time_unit: str = "s",
     time_format: str | None = None,
-    **_other: object,
 ) -> Dataset:
     """Load the dataset the shared options describe.
 
     ``--dataset NAME`` (with ``--dataset-path``) or your own files
     (``--interactions``/``--items``/``--users`` with the mapping options);
     with neither, the synthetic marketplace. Giving both, or mapping options
-    with a named dataset, is a LongtailError. Other keyword arguments (the
-    calling command's own options, when it passes ``**locals()``) are ignored.
+    with a named dataset, is a LongtailError.
     """
     from longtail.data import registry
     from longtail.data.loaders.generic import load_tables
@@ -175,3 +171,63 @@ def dataset_from_options(
             raise LongtailError("--dataset-path needs a named dataset (--dataset NAME); 'synthetic' has no files")
         return registry.load(name, path=dataset_path)
     return registry.load(name)
+
+
+@dataclass(frozen=True)
+class DatasetOptions:
+    """The values of the shared data options, as one object a command can pass around."""
+
+    dataset: Optional[str] = None
+    dataset_path: Optional[Path] = None
+    interactions: Optional[Path] = None
+    items: Optional[Path] = None
+    users: Optional[Path] = None
+    columns: Optional[str] = None
+    item_columns: Optional[str] = None
+    user_columns: Optional[str] = None
+    event_order: Optional[str] = None
+    time_unit: str = "s"
+    time_format: Optional[str] = None
+
+    def load(self) -> Dataset:
+        """The dataset these options describe (see :func:`dataset_from_options`)."""
+        return dataset_from_options(**asdict(self))
+
+
+_ALIASES = {
+    "dataset": DatasetName,
+    "dataset_path": DatasetPath,
+    "interactions": Interactions,
+    "items": Items,
+    "users": Users,
+    "columns": Columns,
+    "item_columns": ItemColumns,
+    "user_columns": UserColumns,
+    "event_order": EventOrder,
+    "time_unit": TimeUnit,
+    "time_format": TimeFormat,
+}
+_OPTION_PARAMETERS = [
+    inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=_ALIASES[f.name])
+    for f in fields(DatasetOptions)
+]
+
+
+def with_dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a typer command every shared data option.
+
+    The command must have a parameter ``data``; typer sees the data options
+    in its place, and the command receives them as a :class:`DatasetOptions`.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    if "data" not in signature.parameters:
+        raise TypeError(f"{command.__name__} needs a 'data' parameter to receive the DatasetOptions")
+    own = [p for p in signature.parameters.values() if p.name != "data"]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        data = DatasetOptions(**{name: kwargs.pop(name) for name in _ALIASES})
+        return command(data=data, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *_OPTION_PARAMETERS])  # type: ignore[attr-defined]
+    return wrapper

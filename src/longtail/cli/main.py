@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,25 +24,22 @@ COMMAND_MODULES = (
 )
 
 
-class UserError(click.ClickException):
-    """A problem the user can fix: one line on stderr, exit code 2."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # noqa: ARG002 - click's signature
-        click.echo(f"error: {self.message}", err=True)
+def _fail(message: str) -> typer.Exit:
+    """Print a user error as one line on stderr; the caller raises the returned exit (code 2)."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
 
 
 class LongtailGroup(TyperGroup):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except LongtailError as exc:
-            raise UserError(str(exc)) from exc
+            raise _fail(str(exc)) from exc
         except FileNotFoundError as exc:
-            raise UserError(f"{exc.filename}: no such file; check the path") from exc
+            raise _fail(f"{exc.filename}: no such file; check the path") from exc
         except PermissionError as exc:
-            raise UserError(f"{exc.filename}: permission denied; check the file's permissions") from exc
+            raise _fail(f"{exc.filename}: permission denied; check the file's permissions") from exc
 
 
 app = typer.Typer(

@@ -50,12 +50,16 @@ class Split:
 
 
 # ------------------------------------------------------------------ checks
+def _check_fraction(name: str, value: float, zero_ok: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"{name} must be a fraction between 0 and 1; got {value!r}")
+    if not (0.0 <= value < 1.0 if zero_ok else 0.0 < value < 1.0):
+        raise ValueError(f"{name} must be in {'[0, 1)' if zero_ok else '(0, 1)'}; got {value!r}")
+
+
 def _check_sizes(test_size: float, valid_size: float) -> None:
-    for name, value, low_ok in (("test_size", test_size, False), ("valid_size", valid_size, True)):
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise ValueError(f"{name} must be a fraction between 0 and 1; got {value!r}")
-        if not (0.0 <= value < 1.0 if low_ok else 0.0 < value < 1.0):
-            raise ValueError(f"{name} must be in {'[0, 1)' if low_ok else '(0, 1)'}; got {value!r}")
+    _check_fraction("test_size", test_size, zero_ok=False)
+    _check_fraction("valid_size", valid_size, zero_ok=True)
     if test_size + valid_size >= 1.0:
         raise ValueError(f"test_size + valid_size must be below 1 to leave training data; got {test_size + valid_size!r}")
 
@@ -94,7 +98,8 @@ def _assign(strata: np.ndarray, test_size: float, valid_size: float, rng: np.ran
     if keep_one:
         n_test = np.minimum(n_test, sizes - 1)
         n_valid = np.minimum(n_valid, sizes - 1 - n_test)
-    order = np.lexsort((rng.random(n), codes))
+    # Random order inside each stratum: sort by stratum code plus a uniform draw in [0, 1).
+    order = np.argsort(codes + rng.random(n))
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     rank = np.arange(n) - first[codes[order]]
     sorted_codes = codes[order]
@@ -115,15 +120,13 @@ def _flag_cold(df: pl.DataFrame, train: pl.DataFrame) -> pl.DataFrame:
 def _build(ds: Dataset, method: str, params: dict[str, Any], parts: np.ndarray, *, with_valid: bool,
            judgment_parts: np.ndarray | None = None, item_parts: np.ndarray | None = None) -> Split:
     """Datasets for each part from the part of every interaction (and of judgments / items if split)."""
-    inter = ds.interactions
-    train_inter = inter.filter(pl.Series(parts == TRAIN))
+    codes = [code for code in _PART_NAMES if with_valid or code != VALID]
+    part_rows = {code: ds.interactions.filter(pl.Series(parts == code)) for code in codes}
     out: dict[str, Dataset] = {}
-    for code, name in _PART_NAMES.items():
-        if code == VALID and not with_valid:
-            continue
-        rows = inter.filter(pl.Series(parts == code))
+    for code in codes:
+        name, rows = _PART_NAMES[code], part_rows[code]
         changes: dict[str, Any] = {
-            "interactions": rows if code == TRAIN else _flag_cold(rows, train_inter),
+            "interactions": rows if code == TRAIN else _flag_cold(rows, part_rows[TRAIN]),
             "meta": {**ds.meta, "split": {"method": method, "part": name, **params, "interactions": rows.height}},
         }
         if judgment_parts is not None:
@@ -186,7 +189,10 @@ def temporal_split(ds: Dataset, test_size: float = 0.2, valid_size: float = 0.0,
     after it and ``test_size`` is ignored. Rows sharing a timestamp always
     land in the same part; ``valid_size`` is a share of all interactions.
     """
-    _check_sizes(0.5 if cut is not None else test_size, valid_size)
+    if cut is None:
+        _check_sizes(test_size, valid_size)
+    else:
+        _check_fraction("valid_size", valid_size, zero_ok=True)
     ts = ds.interactions.get_column(C.TIMESTAMP).dt.epoch("us").to_numpy()
     n = len(ts)
     if n == 0:

@@ -10,6 +10,7 @@ row and its value, and what to do.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
 import polars as pl
@@ -20,6 +21,7 @@ UTC_DTYPE = pl.Datetime("us", "UTC")
 TIME_UNITS = ("s", "ms", "us", "ns")
 
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 # Epoch numbers beyond this instant are taken as a unit mistake, not a date:
 # no shop logged events after 2200, but milliseconds read as seconds land there.
 _LATEST_SECONDS = int(datetime(2200, 1, 1, tzinfo=timezone.utc).timestamp())
@@ -107,11 +109,8 @@ def _from_epoch(series: pl.Series, time_unit: str, file: str | None, column: str
     return micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
-_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
-
-
 def _unit_hint(value: float, time_unit: str) -> str:
-    if value == value and value != float("inf"):  # finite: maybe a finer unit was meant
+    if math.isfinite(value):  # maybe a finer unit was meant
         for unit in TIME_UNITS[TIME_UNITS.index(time_unit) + 1 :]:
             if value < _LATEST_SECONDS * _PER_SECOND[unit]:
                 return f"these numbers look like {_UNIT_WORDS[unit]}: use --time-unit {unit} (time_unit='{unit}')"
@@ -132,8 +131,9 @@ def _from_strings(
         return _localize(parsed, naive_tz)
     filled = text.drop_nulls()
     if filled.len() and filled.str.contains(_NUMERIC).all():
-        numbers = text.cast(pl.Int64, strict=False) if filled.str.contains(r"^[+-]?\d+$").all() else None
-        return _from_epoch(numbers if numbers is not None else text.cast(pl.Float64), time_unit, file, column)
+        whole = bool(filled.str.contains(r"^[+-]?\d+$").all())
+        numbers = text.cast(pl.Int64 if whole else pl.Float64, strict=False)
+        return _from_epoch(numbers, time_unit, file, column)
     iso = text
     for pattern, replacement in _ISO_FIX:
         iso = iso.str.replace(pattern, replacement)

@@ -2,7 +2,7 @@
 
 Encoding cost grows with the padded batch area, so texts are tokenised once,
 sorted by token length and cut into batches that each pad only to their own
-longest text.
+longest text, or not at all.
 """
 
 from __future__ import annotations
@@ -45,32 +45,62 @@ class TokenizedTexts:
 
     @classmethod
     def from_lists(cls, id_lists: Sequence[Sequence[int]]) -> "TokenizedTexts":
-        """Pack per-text id lists into one flat array."""
+        """Pack per-text id lists into one flat int64 array."""
         lengths = np.fromiter((len(ids) for ids in id_lists), dtype=np.int64, count=len(id_lists))
         offsets = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=offsets[1:])
         flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.int64, count=int(lengths.sum()))
         return cls(flat, offsets, lengths)
 
-    def padded(self, rows: np.ndarray, pad_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """(input_ids, attention_mask), both int64 of shape (len(rows), longest of rows), right-padded."""
-        lengths = self.lengths[rows]
-        width = int(lengths.max()) if len(rows) else 0
-        columns = np.arange(width)
-        mask = columns[None, :] < lengths[:, None]
-        gather = np.where(mask, self.offsets[rows][:, None] + columns[None, :], 0)
-        ids = np.where(mask, self.ids[gather] if len(self.ids) else 0, pad_id)
-        return ids.astype(np.int64, copy=False), mask.astype(np.int64)
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows ``order[start:stop]`` of a plan, padded to ``width`` tokens; ``uniform`` when all have that length."""
+
+    start: int
+    stop: int
+    width: int
+    uniform: bool
 
 
-def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Row batches of at most ``batch_size`` rows, longest texts first, each holding texts of similar length.
+@dataclass(frozen=True)
+class BatchPlan:
+    """Texts sorted longest first (``order``) and cut into consecutive batches."""
 
-    Texts are sorted by token length (longest first, so a batch that does not
-    fit in memory fails at once, not at the end) and cut into consecutive
-    runs, so each batch pads only to its own longest text.
+    order: np.ndarray
+    batches: list[Batch]
+
+
+def plan_batches(lengths: np.ndarray, batch_size: int, min_rows: int | None = None) -> BatchPlan:
+    """Length-bucketed batches of at most ``batch_size`` texts.
+
+    Texts are sorted by token length, longest first (a batch too big for
+    memory fails at once, not at the end). Every length shared by at least
+    ``min_rows`` texts (default ``batch_size // 8``) gets batches of its own,
+    split evenly: they need no padding and no attention mask, which lets the
+    attention run its fastest kernel and saves a device sync per batch. Runs
+    of rarer lengths between them are cut into padded batches, so a long tail
+    of odd lengths does not turn into many tiny batches.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    order = np.argsort(-np.asarray(lengths), kind="stable")
-    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    min_rows = max(1, batch_size // 8) if min_rows is None else max(1, min_rows)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    ranked = lengths[order]
+    starts = np.flatnonzero(np.diff(ranked, prepend=-1))
+    ends = np.append(starts[1:], len(ranked))
+    # (start, stop, rare) of each equal-length group; neighbouring rare groups are merged into one run
+    spans: list[tuple[int, int, bool]] = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        if end - start < min_rows and spans and spans[-1][2]:
+            spans[-1] = (spans[-1][0], end, True)
+        else:
+            spans.append((start, end, end - start < min_rows))
+    batches = []
+    for start, end, _ in spans:
+        pieces = -(-(end - start) // batch_size)
+        cuts = np.linspace(start, end, pieces + 1).round().astype(int).tolist()
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            batches.append(Batch(lo, hi, int(ranked[lo]), bool(ranked[lo] == ranked[hi - 1])))
+    return BatchPlan(order, batches)

@@ -63,6 +63,7 @@ class LogitAdjustedLoss(WeightedCrossEntropy):
         self.register_buffer("log_prior", log_prior(class_counts))
 
     def adjust_logits(self, logits, target, form):
+        """``logits + tau * log prior`` (the prior log-odds for binary logits)."""
         prior = self.log_prior.to(device=logits.device, dtype=logits.dtype)
         if form == BINARY:
             if prior.numel() != 2:

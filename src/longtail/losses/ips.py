@@ -32,7 +32,7 @@ class IPSLoss(ReducedLoss):
         if not isinstance(propensity, torch.Tensor) or propensity.shape != logits.shape:
             shape = tuple(propensity.shape) if isinstance(propensity, torch.Tensor) else type(propensity).__name__
             raise ValueError(f"propensity must be a tensor shaped like logits {tuple(logits.shape)}, got {shape}")
-        propensity = propensity.to(logits.dtype)
+        propensity = propensity.to(device=logits.device, dtype=logits.dtype)
         if propensity.numel() and not bool(((propensity >= 0) & (propensity <= 1)).all()):
             raise ValueError("propensity must lie in [0, 1] (no NaN); it is the probability the example was logged")
         loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none") / propensity.clamp(min=self.clip)

@@ -81,6 +81,7 @@ class LDAMLoss(WeightedCrossEntropy):
         self.weight = self.drw_weight if self.drw_active else self.base_weight
 
     def adjust_logits(self, logits, target, form):
+        """``s * (logits - m_y)`` at each row's target column."""
         margins = self.margins.to(device=logits.device, dtype=logits.dtype)
         if margins.numel() != logits.shape[1]:
             raise ValueError(f"class_counts has {margins.numel()} entries but logits have {logits.shape[1]} columns")

@@ -62,8 +62,10 @@ def _finish(
     rows_without_group: int = 0,
 ) -> GroupCounts:
     """Turn a (group, n) table into GroupCounts: zeros filled, sorted unless naturally ordered."""
-    table = table.with_columns(pl.col(COUNT).fill_null(0).cast(pl.Int64))
-    table = table.sort(GROUP) if ordered else table.sort([COUNT, GROUP], descending=[True, False])
+    table = table.with_columns(pl.col(COUNT).fill_null(0).cast(pl.Int64)).sort(GROUP)
+    if not ordered:
+        # Two single-key sorts (the second stable) are much faster than one two-key sort on millions of groups.
+        table = table.sort(COUNT, descending=True, maintain_order=True)
     return GroupCounts(
         name=name,
         unit=unit,
@@ -75,9 +77,18 @@ def _finish(
     )
 
 
-def _observed(frame: pl.DataFrame, key: pl.Expr) -> tuple[pl.DataFrame, int]:
-    """Counts per non-null group value of ``key``, and the number of rows whose value is null."""
-    counts = frame.group_by(key.alias(GROUP)).agg(pl.len().alias(COUNT))
+def _observed(frame: pl.DataFrame, key: pl.Expr, *, many_groups: bool = False) -> tuple[pl.DataFrame, int]:
+    """Counts per non-null group value of ``key``, and the number of rows whose value is null.
+
+    ``many_groups`` (item and user ids, queries) sorts the values and counts
+    runs instead of hashing: with millions of groups on few cores that is
+    several times faster than ``group_by`` and leaves the groups in order.
+    """
+    if many_groups:
+        runs = frame.select(key.alias(GROUP).sort().rle()).unnest(GROUP)
+        counts = runs.select(pl.col("value").alias(GROUP), pl.col("len").alias(COUNT))
+    else:
+        counts = frame.group_by(key.alias(GROUP)).agg(pl.len().alias(COUNT))
     missing = counts.filter(pl.col(GROUP).is_null()).get_column(COUNT).sum()
     return counts.filter(pl.col(GROUP).is_not_null()), int(missing or 0)
 
@@ -112,7 +123,7 @@ def has_time_of_day(ds: Dataset) -> bool:
 
 def item_counts(ds: Dataset) -> GroupCounts:
     """Interactions per item, over every catalogue item (and any unknown item that was interacted with)."""
-    observed, _ = _observed(ds.interactions, pl.col(C.ITEM_ID))
+    observed, _ = _observed(ds.interactions, pl.col(C.ITEM_ID), many_groups=True)
     table = _with_reference(observed, ds.items.get_column(C.ITEM_ID))
     return _finish("item", "interactions", "catalogue", table)
 
@@ -142,7 +153,7 @@ def category_counts(ds: Dataset, items_per_group: GroupCounts | None, *, top_lev
 
 def user_counts(ds: Dataset) -> GroupCounts:
     """Interactions per user, over every user of the users table when there is one."""
-    observed, _ = _observed(ds.interactions, pl.col(C.USER_ID))
+    observed, _ = _observed(ds.interactions, pl.col(C.USER_ID), many_groups=True)
     if ds.users is None:
         return _finish("user", "interactions", "observed", observed)
     table = _with_reference(observed, ds.users.get_column(C.USER_ID))
@@ -152,7 +163,7 @@ def user_counts(ds: Dataset) -> GroupCounts:
 def region_counts(ds: Dataset) -> GroupCounts | None:
     """Interactions per region (interactions.region), else users per region (users.region); None when neither exists."""
     user_regions = ds.users.get_column(C.REGION) if ds.users is not None and C.REGION in ds.users.columns else None
-    if C.REGION in ds.interactions.columns and has_interactions(ds):
+    if C.REGION in ds.interactions.columns and ds.interactions.get_column(C.REGION).drop_nulls().len() > 0:
         observed, missing = _observed(ds.interactions, pl.col(C.REGION))
         if user_regions is None:
             return _finish("region", "interactions", "observed", observed, rows_without_group=missing)
@@ -197,10 +208,10 @@ def day_counts(ds: Dataset) -> GroupCounts:
 def query_counts(ds: Dataset) -> GroupCounts | None:
     """Interactions per query (interactions.query), else judgments per query; None when neither exists."""
     if C.QUERY in ds.interactions.columns and ds.interactions.get_column(C.QUERY).drop_nulls().len() > 0:
-        observed, missing = _observed(ds.interactions, pl.col(C.QUERY))
+        observed, missing = _observed(ds.interactions, pl.col(C.QUERY), many_groups=True)
         return _finish("query", "interactions", "observed", observed, rows_without_group=missing)
     if ds.judgments is not None and ds.judgments.height > 0:
-        observed, _ = _observed(ds.judgments, pl.col(C.QUERY))
+        observed, _ = _observed(ds.judgments, pl.col(C.QUERY), many_groups=True)
         return _finish("query", "judgments", "observed", observed)
     return None
 

@@ -41,7 +41,7 @@ def torch_candidates(
     dev = torch.device(device)
     space = make_space(queries, references, np.float32, unit=_unit_round_off(dev))
     n_q, n_r = space.queries.shape[0], space.references.shape[0]
-    cols = torch.from_numpy(reference_columns(space.references, space.dim)).to(dev)
+    cols = torch.from_numpy(reference_columns(space.references, space.dim)).to(dev).T
     rows_per_block = max(1, block_bytes // (4 * n_r))
     tau = np.empty(n_q, dtype=np.float32)
     candidates = np.empty((n_q, n_candidates), dtype=np.int64)

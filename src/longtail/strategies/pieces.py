@@ -7,6 +7,7 @@ the registry) imports without torch and without the remedy packages.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,11 @@ def resolve(module: str, attribute: str, piece: str) -> Any:
 
 def _sampler(attribute: str, piece: str) -> Builder:
     def build(params: dict, ctx: BuildContext) -> Any:
-        return resolve("longtail.sampling", attribute, piece)(**params, random_state=ctx.random_state)
+        sampler = resolve("longtail.sampling", attribute, piece)
+        # Deterministic samplers (e.g. Tomek links) take no random_state.
+        if "random_state" in inspect.signature(sampler).parameters:
+            params = {**params, "random_state": ctx.random_state}
+        return sampler(**params)
 
     return build
 
@@ -150,7 +155,18 @@ _BUILTIN_PIECES = (
     PieceSpec("sampler", "random-under", _sampler("RandomUnderSampler", "random-under"), CLASSIFICATION,
               "drop majority rows at random", {"sampling_strategy": "auto", "replacement": False}),
     PieceSpec("sampler", "smote", _sampler("SMOTE", "smote"), CLASSIFICATION,
-              "interpolate new minority rows between neighbours", {"sampling_strategy": "auto", "k_neighbors": 5}),
+              "interpolate new minority rows between neighbours",
+              {"sampling_strategy": "auto", "k_neighbors": 5, "search": "exact", "device": None}),
+    PieceSpec("sampler", "borderline-smote", _sampler("BorderlineSMOTE", "borderline-smote"), CLASSIFICATION,
+              "SMOTE seeded from rows on the class border",
+              {"sampling_strategy": "auto", "k_neighbors": 5, "m_neighbors": 10, "kind": "borderline-1",
+               "search": "exact", "device": None}),
+    PieceSpec("sampler", "adasyn", _sampler("ADASYN", "adasyn"), CLASSIFICATION,
+              "more synthetic rows where the class is hardest to learn",
+              {"sampling_strategy": "auto", "n_neighbors": 5, "search": "exact", "device": None}),
+    PieceSpec("sampler", "tomek-links", _sampler("TomekLinks", "tomek-links"), CLASSIFICATION,
+              "drop majority rows of Tomek links (cross-class nearest pairs)",
+              {"sampling_strategy": "auto", "device": None}),
     # losses (longtail.losses)
     PieceSpec("loss", "weighted-ce", _weighted_ce, CLASSIFICATION,
               "cross-entropy with class weights", {"scheme": "balanced", "beta": None}, _weighted_ce_scheme),

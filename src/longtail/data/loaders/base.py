@@ -76,7 +76,7 @@ def dataset_folder(info: DatasetInfo, path: str | Path | None) -> Path:
         raise LongtailError(f"{folder}: give the folder that holds the {info.name} files, not one file")
     if not folder.is_dir():
         where = "the path given" if path is not None else f"${ENV_VAR} or ../shared/datasets"
-        how = f"; or download it: longtail.data.registry.download('{info.name}')" if info.downloads else ""
+        how = f"; or download it: registry.download('{info.name}', '<folder>')" if info.downloads else ""
         raise LongtailError(
             f"dataset '{info.name}' not found at {folder} (from {where}); "
             f"point --dataset-path (path=...) at a folder with {_expected(info)}{how}"
@@ -85,8 +85,8 @@ def dataset_folder(info: DatasetInfo, path: str | Path | None) -> Path:
 
 
 def _expected(info: DatasetInfo) -> str:
-    names = [f.name for f in info.files] + list(info.original_files)
-    return " or ".join(dict.fromkeys(names))
+    local = " + ".join(f.name for f in info.files)
+    return f"{local} (local copy) or files of the original release ({', '.join(info.original_files)})"
 
 
 def find_file(folder: Path, *names: str) -> Path | None:
@@ -125,6 +125,11 @@ def empty_interactions(user_dtype: pl.DataType = pl.String, item_dtype: pl.DataT
     return pl.DataFrame(
         schema={C.USER_ID: user_dtype, C.ITEM_ID: item_dtype, C.TIMESTAMP: pl.Datetime("us", "UTC"), C.EVENT: pl.String}
     )
+
+
+def items_seen(interactions: pl.DataFrame) -> pl.DataFrame:
+    """A catalogue of the item ids in ``interactions``, in first-seen order, without titles."""
+    return interactions.select(pl.col(C.ITEM_ID).unique(maintain_order=True), pl.lit(None, pl.String).alias(C.TITLE))
 
 
 def make_meta(info: DatasetInfo, files: list[Path], drops: DropLog, notes: list[str], **extra: Any) -> dict[str, Any]:

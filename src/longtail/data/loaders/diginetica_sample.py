@@ -21,7 +21,16 @@ import polars as pl
 
 from longtail.data import columns as C
 from longtail.data.dataset import Dataset
-from longtail.data.loaders.base import DataFile, DatasetInfo, DropLog, dataset_folder, find_file, make_meta, missing_files
+from longtail.data.loaders.base import (
+    DataFile,
+    DatasetInfo,
+    DropLog,
+    dataset_folder,
+    find_file,
+    items_seen,
+    make_meta,
+    missing_files,
+)
 from longtail.data.loaders.files import read_columns
 from longtail.data.timestamps import to_utc
 
@@ -74,9 +83,7 @@ def load(path: str | Path | None = None) -> Dataset:
         files.append(products_csv)
         items = _catalogue(products_csv, find_file(folder, "product-categories.csv"), drops)
     else:
-        items = interactions.select(
-            pl.col(C.ITEM_ID).unique(maintain_order=True), pl.lit(None, pl.String).alias(C.TITLE)
-        )
+        items = items_seen(interactions)
     anonymous = int(log.get_column(C.USER_ID).is_null().sum())
     notes = [f"{anonymous:,} events of anonymous sessions use user_id = -session_id"]
     return Dataset(

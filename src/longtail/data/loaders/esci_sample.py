@@ -39,7 +39,9 @@ from longtail.data.loaders.files import read_columns
 
 _EXAMPLES = "shopping_queries_dataset_examples.parquet"
 _PRODUCTS = "shopping_queries_dataset_products.parquet"
-_OFFICIAL = "https://github.com/amazon-science/esci-data/raw/7e0e3073f5ca36c0b5ff79e847cf99a74597645d/shopping_queries_dataset/"
+_OFFICIAL = (
+    "https://github.com/amazon-science/esci-data/raw/7e0e3073f5ca36c0b5ff79e847cf99a74597645d/shopping_queries_dataset/"
+)
 
 INFO = DatasetInfo(
     name="esci_sample",
@@ -112,5 +114,6 @@ def _one_row_per_item(catalogue: pl.DataFrame, drops: DropLog) -> pl.DataFrame:
     catalogue = catalogue.unique(maintain_order=True)
     rank = pl.col("locale").replace_strict(_LOCALE_ORDER, default=len(_LOCALE_ORDER), return_dtype=pl.Int8)
     ordered = catalogue.with_row_index("_row").sort(rank, "_row")
-    kept = drops.keep(ordered, pl.col(C.ITEM_ID).is_first_distinct(), "catalogue row repeating a product_id (another locale or text)")
+    reason = "catalogue row repeating a product_id (another locale or text)"
+    kept = drops.keep(ordered, pl.col(C.ITEM_ID).is_first_distinct(), reason)
     return kept.sort("_row").drop("_row")

@@ -11,23 +11,21 @@ import polars as pl
 
 from longtail.errors import InputError
 
-# Level of each known word, lowest first. A favourite is weaker intent than a
-# cart (Taobao's own ordering pv < fav < cart < buy).
-_LEVELS: dict[str, int] = {}
-for _level, _words in enumerate(
-    (
-        ("view", "views", "viewed", "impression", "impressions", "pv", "detail", "detail_view", "page_view", "pageview"),
-        ("click", "clicks", "clicked"),
-        ("fav", "favorite", "favourite", "like", "wishlist", "add_to_wishlist"),
-        ("cart", "basket", "add_to_cart", "addtocart", "add_to_basket", "addtobasket"),
-        ("purchase", "purchased", "order", "buy", "bought", "transaction", "checkout"),
-    )
-):
-    _LEVELS.update(dict.fromkeys(_words, _level))
+# Level of each known word (lower case, separators removed), lowest first. A
+# favourite is weaker intent than a cart (Taobao's own order pv < fav < cart < buy).
+_WORDS_BY_LEVEL = (
+    ("view", "views", "viewed", "impression", "impressions", "pv", "detail", "detailview", "pageview"),
+    ("click", "clicks", "clicked"),
+    ("fav", "favorite", "favourite", "like", "wishlist", "addtowishlist"),
+    ("cart", "basket", "addtocart", "addtobasket"),
+    ("purchase", "purchased", "order", "buy", "bought", "transaction", "checkout"),
+)
+_LEVELS = {word: level for level, words in enumerate(_WORDS_BY_LEVEL) for word in words}
 
 
 def _level(value: str) -> int | None:
-    return _LEVELS.get(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    """The level of a known word; case, spaces, '-' and '_' do not matter."""
+    return _LEVELS.get("".join(ch for ch in value.lower() if ch not in " -_"))
 
 
 def infer_event_order(events: pl.Series, *, file: str | None = None, column: str | None = None) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import polars as pl
 
 from longtail.data import columns as C
 from longtail.data.dataset import Dataset
-from longtail.data.loaders.base import empty_interactions
+from longtail.data.loaders.base import empty_interactions, items_seen
 from longtail.data.loaders.events import infer_event_order
 from longtail.data.loaders.files import collect, column_names, require_columns, scan
 from longtail.data.timestamps import to_utc
@@ -84,7 +84,7 @@ def load_tables(
         _check_unique(items_df, C.ITEM_ID, mapped["items"][C.ITEM_ID], str(items))
     else:
         assert inter_df is not None
-        items_df = inter_df.select(pl.col(C.ITEM_ID).unique(maintain_order=True), pl.lit(None, pl.String).alias(C.TITLE))
+        items_df = items_seen(inter_df)
 
     if inter_df is None:
         inter_df = empty_interactions(item_dtype=items_df.schema[C.ITEM_ID])

@@ -26,7 +26,15 @@ import polars as pl
 
 from longtail.data import columns as C
 from longtail.data.dataset import Dataset
-from longtail.data.loaders.base import DataFile, DatasetInfo, DropLog, dataset_folder, find_file, make_meta, missing_files
+from longtail.data.loaders.base import (
+    DataFile,
+    DatasetInfo,
+    DropLog,
+    dataset_folder,
+    find_file,
+    make_meta,
+    missing_files,
+)
 from longtail.data.loaders.files import read_columns
 
 INFO = DatasetInfo(
@@ -36,7 +44,9 @@ INFO = DatasetInfo(
     size="49,688 products; 30,121 order lines",
     files=(
         DataFile("products.parquet", "922048810b6ef261829151490d41802f7b5f31d4e5c781e04fe41f17980caf3a", 49_688),
-        DataFile("order_lines_sample.parquet", "2b4efe3c819e2f96e5ffbb09ae66af9a0dd8dbbaa9c293e4bc600fdee866b470", 30_121),
+        DataFile(
+            "order_lines_sample.parquet", "2b4efe3c819e2f96e5ffbb09ae66af9a0dd8dbbaa9c293e4bc600fdee866b470", 30_121
+        ),
     ),
     homepage="https://www.kaggle.com/c/instacart-market-basket-analysis/data",
     licence="Instacart terms: non-commercial use only",

@@ -21,7 +21,9 @@ INFO = DatasetInfo(
     size="525,461 invoice lines",
     files=(
         DataFile(
-            "transactions_2009_2010.parquet", "40a5b1e6e6ad7621ebc21e68f9a1c15465879a0618e6ceb6257d8f7334842cce", 525_461
+            "transactions_2009_2010.parquet",
+            "40a5b1e6e6ad7621ebc21e68f9a1c15465879a0618e6ceb6257d8f7334842cce",
+            525_461,
         ),
     ),
     homepage="https://archive.ics.uci.edu/dataset/502/online+retail+ii",

@@ -20,7 +20,9 @@ INFO = DatasetInfo(
     description="UK online gift shop, 541,909 invoice lines 2010-11: 38 countries (UK 91 %), returns 2 %, item text",
     tasks=("recommend", "profile"),
     size="541,909 invoice lines",
-    files=(DataFile("transactions.parquet", "3e4e2f766c01c6efd40ecffa859b9b27f836a3af6fdc100326d79a8345234412", 541_909),),
+    files=(
+        DataFile("transactions.parquet", "3e4e2f766c01c6efd40ecffa859b9b27f836a3af6fdc100326d79a8345234412", 541_909),
+    ),
     homepage="https://archive.ics.uci.edu/dataset/352/online+retail",
     licence="CC BY 4.0 (cite Chen, Sain & Guo 2012)",
     original_files=("Online Retail.xlsx", "Online Retail.csv", "OnlineRetail.csv", "online_retail.csv", "data.csv"),

@@ -38,7 +38,9 @@ INFO = DatasetInfo(
     description="Taobao behaviour log of 814 users: pv/fav/cart/buy, buy 2.1 %, ids only",
     tasks=("ctr", "recommend", "profile"),
     size="84,287 events",
-    files=(DataFile("interactions.parquet", "25cc11cd10567c8644f8cbc229d15a31a30527291ffadcfe7bb04dccbb9fdf79", 84_287),),
+    files=(
+        DataFile("interactions.parquet", "25cc11cd10567c8644f8cbc229d15a31a30527291ffadcfe7bb04dccbb9fdf79", 84_287),
+    ),
     homepage="https://tianchi.aliyun.com/dataset/649",
     licence="Alibaba Tianchi research-only terms (no commercial use)",
     original_files=("UserBehavior.csv",),
@@ -47,7 +49,13 @@ INFO = DatasetInfo(
 EVENT_ORDER = ("pv", "fav", "cart", "buy")
 _ORIGINAL = "UserBehavior.csv"
 _ORIGINAL_COLUMNS = ["user_id", "item_id", "category_id", "behavior", "timestamp"]
-_RENAME = {"user_id": C.USER_ID, "item_id": C.ITEM_ID, "category_id": "category_id", "behavior": C.EVENT, "timestamp": "unix"}
+_RENAME = {
+    "user_id": C.USER_ID,
+    "item_id": C.ITEM_ID,
+    "category_id": "category_id",
+    "behavior": C.EVENT,
+    "timestamp": "unix",
+}
 
 
 def load(path: str | Path | None = None, *, n_rows: int | None = None) -> Dataset:
@@ -72,7 +80,8 @@ def load(path: str | Path | None = None, *, n_rows: int | None = None) -> Datase
         most_frequent("category_id").cast(pl.String).alias(C.CATEGORY),
         (pl.col("category_id").n_unique() > 1).alias("_several"),
     )
-    notes = [f"{int(items.get_column('_several').sum()):,} items appear under several category ids (most frequent kept)"]
+    several = int(items.get_column("_several").sum())
+    notes = [f"{several:,} items appear under several category ids (the most frequent is kept)"]
     return Dataset(
         interactions=interactions,
         items=items.drop("_several"),

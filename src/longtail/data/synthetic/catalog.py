@@ -13,7 +13,7 @@ import polars as pl
 
 from longtail.data import columns as C
 from longtail.data.synthetic.config import MarketplaceConfig
-from longtail.data.synthetic.tree import CategoryTree, WordPool
+from longtail.data.synthetic.tree import CategoryTree, GroupedPool
 from longtail.data.synthetic.vocab import COLOURS, MARKETING, UNBRANDED
 
 # How often optional title parts appear: enough variety that titles are not templates.
@@ -32,7 +32,7 @@ class Catalog:
     brand_names: tuple[str, ...]
     colour: np.ndarray  # index into COLOURS, -1 for none
     attributes: np.ndarray  # (n, 2) flat indices into attribute_pool, -1 for none
-    attribute_pool: WordPool
+    attribute_pool: GroupedPool
     quality: np.ndarray
     factors: np.ndarray
     popularity: np.ndarray  # exposure share the logging policy's popularity channel gives each item
@@ -79,7 +79,7 @@ def _listing_leaf(rng: np.random.Generator, tree: CategoryTree, leaf: np.ndarray
     anywhere = rng.random(len(noisy)) < _P_NOISE_OTHER_DEPT
     out[noisy[anywhere]] = rng.integers(0, tree.n_leaves, anywhere.sum())
     same_dept = noisy[~anywhere]
-    dept_leaves = WordPool.of([np.flatnonzero(tree.department == d) for d in range(tree.n_departments)])
+    dept_leaves = GroupedPool.of([np.flatnonzero(tree.department == d) for d in range(tree.n_departments)])
     out[same_dept] = dept_leaves.words[dept_leaves.draw(rng, tree.department[leaf[same_dept]])].astype(np.int64)
     return out
 
@@ -116,22 +116,22 @@ def _popularity(rng: np.random.Generator, quality: np.ndarray, cfg: MarketplaceC
 
 
 def _texts(rng: np.random.Generator, tree: CategoryTree, leaf: np.ndarray, brand_name: np.ndarray,
-           colour: np.ndarray, attributes: np.ndarray, attr_pool: WordPool, noise: float) -> tuple[pl.Series, pl.Series]:
+           colour: np.ndarray, attributes: np.ndarray, attr_pool: GroupedPool, noise: float) -> tuple[pl.Series, pl.Series]:
     n = len(leaf)
     dept = tree.department[leaf]
-    nouns = WordPool.of([lf.nouns for lf in tree.leaves])
+    nouns = GroupedPool.of([lf.nouns for lf in tree.leaves])
     noun = nouns.text(nouns.draw(rng, _listing_leaf(rng, tree, leaf, noise)))
     title_noun = _title_case(noun)
     branded = brand_name != UNBRANDED
     title_noun[(rng.random(n) < _P_NO_NOUN) & branded] = None  # the brand alone still names the listing
     brand_text = np.where(branded, brand_name, None)
-    specs = WordPool.of([lf.specs for lf in tree.leaves])
+    specs = GroupedPool.of([lf.specs for lf in tree.leaves])
     spec = specs.text(np.where(rng.random(n) < _P_SPEC, specs.draw(rng, leaf), -1))
-    sizes = WordPool.of(tree.leaf_sizes())
+    sizes = GroupedPool.of(tree.leaf_sizes())
     size = sizes.text(np.where(rng.random(n) < _P_SIZE, sizes.draw(rng, leaf), -1))
     marketing = np.where(rng.random(n) < _P_MARKETING, np.array(MARKETING, dtype=object)[rng.integers(0, len(MARKETING), n)], None)
     colour_text = np.where(colour >= 0, np.array(COLOURS, dtype=object)[np.maximum(colour, 0)], None)
-    features = WordPool.of([d.features for d in tree.departments])
+    features = GroupedPool.of([d.features for d in tree.departments])
     parts = {
         "marketing": marketing, "brand": brand_text, "attr1": attr_pool.text(attributes[:, 0]),
         "attr2": attr_pool.text(attributes[:, 1]), "colour": colour_text, "noun": title_noun,
@@ -169,7 +169,7 @@ def build_catalog(rng: np.random.Generator, tree: CategoryTree, cfg: Marketplace
     dept = tree.department[leaf]
     n = len(leaf)
     brand, brand_names = _brands(rng, tree, dept)
-    attr_pool = WordPool.of([d.attributes for d in tree.departments])
+    attr_pool = GroupedPool.of([d.attributes for d in tree.departments])
     attributes = np.stack(
         [np.where(rng.random(n) < _P_ATTR1, attr_pool.draw(rng, dept), -1),
          np.where(rng.random(n) < _P_ATTR2, attr_pool.draw(rng, dept), -1)], axis=1)

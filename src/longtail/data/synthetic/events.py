@@ -51,12 +51,15 @@ class EventLog:
 
 
 def _browsed_leaves(rng: np.random.Generator, population: Population, users: np.ndarray) -> np.ndarray:
+    """Leaf category each session browses, drawn from its user's taste (inverse CDF)."""
     cdf = population.leaf_choice_cdf()
+    n_leaves = cdf.shape[1]
     leaves = np.empty(len(users), dtype=np.int64)
-    for s in range(0, len(users), _CHUNK // cdf.shape[1] + 1):
-        block = users[s:s + _CHUNK // cdf.shape[1] + 1]
+    step = _CHUNK // n_leaves + 1
+    for s in range(0, len(users), step):
+        block = users[s:s + step]
         draw = rng.random(len(block))[:, None]
-        leaves[s:s + len(block)] = np.minimum((cdf[block] < draw).sum(axis=1), cdf.shape[1] - 1)
+        leaves[s:s + len(block)] = np.minimum((cdf[block] < draw).sum(axis=1), n_leaves - 1)
     return leaves
 
 

@@ -11,15 +11,15 @@ from longtail.data.synthetic.vocab import COMPLEMENTS, DEPARTMENTS, Department, 
 
 
 @dataclass(frozen=True)
-class WordPool:
-    """Several word lists stored flat, so one draw per row picks from that row's list."""
+class GroupedPool:
+    """Several lists (of words, or of leaf indices) stored flat, so one draw per row picks from that row's list."""
 
     words: np.ndarray  # object array of all words, list after list
     start: np.ndarray
     size: np.ndarray
 
     @classmethod
-    def of(cls, groups: Sequence[Sequence[str]]) -> "WordPool":
+    def of(cls, groups: Sequence[Sequence[str]]) -> "GroupedPool":
         """Pool the lists; list ``g`` is addressed by group index ``g``."""
         sizes = np.array([len(g) for g in groups], dtype=np.int64)
         start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)

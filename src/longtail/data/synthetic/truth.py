@@ -47,10 +47,13 @@ class MarketplaceTruth:
     item_propensity: np.ndarray | None = None  # logging policy's exposure share per item
     _users: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
     _items: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
+    _item_side: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_users", _sorted_lookup(np.asarray(self.user_ids, dtype=np.int64)))
         object.__setattr__(self, "_items", _sorted_lookup(np.asarray(self.item_ids, dtype=np.int64)))
+        leaf_one_hot = np.eye(self.user_taste.shape[1])[self.item_leaf]
+        object.__setattr__(self, "_item_side", np.hstack([self.item_factors, leaf_one_hot]))
 
     def with_policy(self, popularity: np.ndarray, propensity: np.ndarray) -> "MarketplaceTruth":
         """A copy that also knows the logging policy's popularity and exposure share of each item."""
@@ -92,11 +95,9 @@ class MarketplaceTruth:
 
     def utility_matrix(self, users: np.ndarray) -> np.ndarray:
         """True utility of the given internal users for every item, shape (len(users), n_items)."""
-        return (
-            self.user_factors[users] @ self.item_factors.T
-            + self.item_quality
-            + self.taste_weight * self.user_taste[users][:, self.item_leaf]
-        )
+        # One matrix product: the leaf taste is a factor that items carry as a one-hot column.
+        user_side = np.hstack([self.user_factors[users], self.taste_weight * self.user_taste[users]])
+        return user_side @ self._item_side.T + self.item_quality
 
     def _pairwise(self, user_ids, item_ids) -> tuple[np.ndarray, tuple[int, ...]]:
         users, items = np.broadcast_arrays(np.asarray(user_ids), np.asarray(item_ids))
@@ -105,7 +106,8 @@ class MarketplaceTruth:
         i = self.item_index(items.ravel())
         out = np.empty((len(STAGES), u.size), dtype=np.float64)
         for s in range(0, u.size, _PAIR_CHUNK):
-            out[:, s:s + _PAIR_CHUNK] = self.funnel.reach_probabilities(self.utility_of_pairs(u[s:s + _PAIR_CHUNK], i[s:s + _PAIR_CHUNK]))
+            block = slice(s, s + _PAIR_CHUNK)
+            out[:, block] = self.funnel.reach_probabilities(self.utility_of_pairs(u[block], i[block]))
         return out, shape
 
     # ----------------------------------------------------------- public API

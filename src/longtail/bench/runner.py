@@ -1,0 +1,305 @@
+"""The benchmark runner: spec in, a results folder out.
+
+``run_bench(spec, out)`` loads each dataset once in this process (to write
+its imbalance profile, to ask each task whether it supports the data and to
+encode the catalogue texts into the embedding cache), expands the spec into
+trials, skips those already in the store, and runs the rest on an executor.
+Each outcome is written as soon as it arrives, so a crash or Ctrl-C loses at
+most the trials that were running; a re-run into the same folder picks up
+where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from longtail import __version__
+from longtail.bench.executors import Executor, make_executor
+from longtail.bench.spec import BenchSpec
+from longtail.bench.store import ResultStore, tidy_rows
+from longtail.bench.trials import Embedder, Skipped, Trial, TrialOutcome, expand, group_trials, open_encoder
+from longtail.errors import LongtailError
+
+
+@dataclass
+class RunSummary:
+    """What a run did: trials finished now, found finished before, failed and skipped."""
+
+    out: Path
+    planned: int = 0
+    done: int = 0
+    resumed: int = 0
+    failed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    interrupted: bool = False
+    outputs: dict[str, Path] = field(default_factory=dict)
+    wall_time: float = 0.0
+
+    def line(self) -> str:
+        """One line: trials done / skipped / failed and where the results are."""
+        parts = [f"{self.done} trials done"]
+        if self.resumed:
+            parts.append(f"{self.resumed} already done")
+        parts.append(f"{len(self.skipped)} skipped")
+        parts.append(f"{len(self.failed)} failed")
+        state = "interrupted" if self.interrupted else "finished"
+        return f"{state} in {self.wall_time:.0f} s: {', '.join(parts)}; results in {self.out}"
+
+
+@dataclass
+class _DatasetFacts:
+    supports: dict[str, bool]
+    texts: list[str]
+
+
+def resolve_device(spec: BenchSpec) -> str:
+    """The device trials run on: ``spec.device``, with "auto" picking cuda when there is one."""
+    if spec.device == "cpu":
+        return "cpu"
+    from longtail.models.runtime import pick_device
+
+    try:
+        return pick_device(None if spec.device == "auto" else spec.device)
+    except ValueError as exc:
+        raise spec.error(("device",), f"{exc}") from None
+
+
+def encoder_texts(dataset: Any) -> list[str]:
+    """The texts tasks embed: catalogue titles and search queries, each once, in first-seen order."""
+    from longtail.data import columns as C
+
+    texts: list[str] = []
+    texts += dataset.items.get_column(C.TITLE).drop_nulls().to_list()
+    for table in (dataset.judgments, dataset.interactions):
+        if table is not None and C.QUERY in table.columns:
+            texts += table.get_column(C.QUERY).drop_nulls().to_list()
+    return list(dict.fromkeys(texts))
+
+
+def _load_facts(spec: BenchSpec, store: ResultStore, console: Console) -> dict[str, _DatasetFacts]:
+    """Load each dataset once: write its profile, ask its tasks, collect its texts; keep only those facts."""
+    from longtail.bench.trials import load_dataset
+    from longtail.profile import profile_dataset
+
+    facts: dict[str, _DatasetFacts] = {}
+    for index, entry in enumerate(spec.datasets):
+        with console.status(f"loading dataset {entry.key}"):
+            try:
+                dataset = load_dataset(entry)
+            except (LongtailError, ValueError, TypeError, OSError) as exc:
+                raise spec.error(("datasets", index), f"cannot load {entry.name} ({exc})") from None
+        if not store.profile_path(entry.key).is_file():
+            with console.status(f"profiling dataset {entry.key}"):
+                store.write_profile(entry.key, profile_dataset(dataset).to_dict())
+        tasks = [task for task in spec.tasks if entry.tasks is None or task.name in entry.tasks]
+        supports = {task.name: bool(task.resolve().supports(dataset)) for task in tasks}
+        facts[entry.key] = _DatasetFacts(supports, encoder_texts(dataset) if spec.encoder.enabled else [])
+    return facts
+
+
+def prepare_embedder(spec: BenchSpec, device: str, texts: list[str], console: Console) -> Embedder:
+    """Encode ``texts`` into the embedding cache now, so workers only read it; the handle workers embed with."""
+    encoder_spec = spec.encoder
+    cache_dir = str(Path(encoder_spec.cache_dir).expanduser().resolve())
+    model = encoder_spec.model
+    if model is not None and Path(model).expanduser().exists():
+        model = str(Path(model).expanduser().resolve())
+    with console.status("loading the text encoder"):
+        try:
+            encoder = open_encoder(model, device, encoder_spec.batch_size, cache_dir)
+        except (LongtailError, OSError, ValueError) as exc:
+            raise spec.error(("encoder", "model"), f"cannot load the encoder ({exc})") from None
+    with console.status(f"encoding {len(texts)} texts"):
+        encoder.encode(texts)
+    return Embedder(cache_dir=cache_dir, key=encoder.cache_key, dim=encoder.dim, model=model, device=device,
+                    batch_size=encoder_spec.batch_size)
+
+
+def default_jobs() -> int:
+    """Worker processes when not told: the CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_bench(
+    spec: BenchSpec,
+    out: str | Path,
+    *,
+    jobs: int | None = None,
+    executor: str = "local",
+    address: str | None = None,
+    save_models: bool = False,
+    verbose: bool = False,
+    console: Console | None = None,
+    outputs: bool = True,
+) -> RunSummary:
+    """Run every trial of ``spec`` not yet in the results folder ``out``; write results.parquet.
+
+    ``jobs`` workers (default: CPU cores) on ``executor`` ("local" processes,
+    "ray" at ``address``, or "inline" in this process). ``save_models``
+    keeps every fitted model under ``out/models``. With ``outputs`` the
+    leaderboard and report are written at the end (longtail.bench.report).
+    Ctrl-C stops the workers, keeps every finished trial and returns with
+    ``interrupted`` set.
+    """
+    console = console or Console(stderr=True)
+    started = time.perf_counter()
+    store = ResultStore(out)
+    summary = RunSummary(out=store.folder)
+    with store.lock():
+        store.write_spec(spec.to_yaml())
+        device = resolve_device(spec)
+        facts = _load_facts(spec, store, console)
+        expansion = expand(
+            spec,
+            supports=lambda dataset, task: facts[dataset.key].supports[task.name],
+            device=device,
+            models_root=store.folder.resolve() / "models" if save_models else None,
+        )
+        store.write_skipped(dataclasses.asdict(item) for item in expansion.skipped)
+        finished = store.finished()
+        pending = [trial for trial in expansion.trials if trial.trial_id not in finished]
+        summary.planned = len(expansion.trials)
+        summary.resumed = len(expansion.trials) - len(pending)
+        summary.skipped = expansion.skipped
+        if pending and spec.encoder.enabled:
+            needed = {trial.dataset.key for trial in pending}
+            texts = list(dict.fromkeys(text for key in needed for text in facts[key].texts))
+            embedder = prepare_embedder(spec, device, texts, console)
+            pending = [dataclasses.replace(trial, embedder=embedder) for trial in pending]
+        recorder = _Recorder(store, spec, device, console, verbose)
+        if pending:
+            summary.interrupted = _run_pending(pending, recorder, executor, jobs, address, device, console)
+        summary.done, summary.failed = recorder.done, recorder.failed
+        store.consolidate(spec.metrics, spec.group_dims, {trial.trial_id for trial in expansion.trials})
+    if outputs and not summary.interrupted:
+        summary.outputs = write_report_files(store.folder, console)
+    summary.wall_time = time.perf_counter() - started
+    return summary
+
+
+def _run_pending(
+    pending: list[Trial], recorder: _Recorder, kind: str, jobs: int | None, address: str | None, device: str,
+    console: Console,
+) -> bool:
+    """Run the trials with a progress bar; True when Ctrl-C stopped the run."""
+    jobs = jobs or default_jobs()
+    units = group_trials(pending, min_units=jobs)
+    runner = make_executor(kind, min(jobs, len(units)), address, device)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task(f"trials ({runner.slots} workers)", total=len(pending))
+        recorder.print = progress.console.print
+        try:
+            schedule(runner, units, lambda trial, outcome: (recorder(trial, outcome), progress.advance(bar)))
+        except KeyboardInterrupt:
+            runner.close(cancel=True)
+            return True
+    runner.close()
+    return False
+
+
+def schedule(executor: Executor, units: Iterable[list[Trial]], on_outcome: Callable[[Trial, TrialOutcome], Any]) -> None:
+    """Feed each slot one trial at a time, a whole unit to one slot, and report every outcome as it comes.
+
+    A worker that dies fails only its current trial: the slot is restarted
+    and goes on with the rest of its unit.
+    """
+    waiting = deque(units)
+    queues: list[deque[Trial]] = [deque() for _ in range(executor.slots)]
+    running: dict[Future, tuple[int, Trial]] = {}
+
+    def feed(slot: int) -> None:
+        if not queues[slot] and waiting:
+            queues[slot].extend(waiting.popleft())
+        if queues[slot]:
+            trial = queues[slot].popleft()
+            running[executor.submit(slot, trial)] = (slot, trial)
+
+    for slot in range(executor.slots):
+        feed(slot)
+    while running:
+        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for future in done:
+            slot, trial = running.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - the worker died; the trial failed, the grid goes on
+                outcome = TrialOutcome.failed(trial.trial_id, exc)
+                executor.restart(slot)
+            on_outcome(trial, outcome)
+            feed(slot)
+
+
+class _Recorder:
+    """Writes each outcome to the store and tells the user about it."""
+
+    def __init__(self, store: ResultStore, spec: BenchSpec, device: str, console: Console, verbose: bool) -> None:
+        self.store = store
+        self.spec_hash = spec.spec_hash()
+        self.device = device
+        self.verbose = verbose
+        self.print: Callable[..., None] = console.print
+        self.done = 0
+        self.failed: list[str] = []
+        self._headlines: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, trial: Trial, outcome: TrialOutcome) -> None:
+        meta = {"version": __version__, "spec_hash": self.spec_hash, "device": self.device,
+                "wall_time": outcome.wall_time}
+        if outcome.ok:
+            self.store.write_rows(trial.trial_id, tidy_rows(trial.labels, outcome.rows, meta))
+            self.done += 1
+            if self.verbose:
+                self.print(f"done   {trial.describe()}  {self._headline_text(trial, outcome)}  "
+                           f"({outcome.wall_time:.1f} s)", highlight=False, markup=False, soft_wrap=True)
+            return
+        record = {**trial.labels, "error_type": outcome.error_type,
+                  "message": outcome.message, "traceback": outcome.traceback, **meta,
+                  "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        path = self.store.write_error(trial.trial_id, record)
+        self.failed.append(trial.trial_id)
+        first_line = (outcome.message or "").splitlines()[0] if outcome.message else ""
+        self.print(f"failed {trial.describe()}: {outcome.error_type}: {first_line} (see {path})",
+                   highlight=False, markup=False, soft_wrap=True)
+
+    def _headline_text(self, trial: Trial, outcome: TrialOutcome) -> str:
+        if trial.task.name not in self._headlines:
+            self._headlines[trial.task.name] = tuple(getattr(trial.task.resolve(), "headline", ()))
+        overall = {metric: value for metric, dim, _, value in outcome.rows if dim == "all"}
+        shown = [name for name in self._headlines[trial.task.name] if name in overall] or list(overall)[:2]
+        return "  ".join(f"{name} {overall[name]:.4g}" for name in shown)
+
+
+def write_report_files(folder: Path, console: Console) -> dict[str, Path]:
+    """The leaderboard and report files of a results folder (longtail.bench.report), when that module is installed."""
+    try:
+        from longtail.bench.report import write_outputs as write_report
+    except ImportError as exc:
+        console.print(f"no report written: longtail.bench.report is not available ({exc})", highlight=False, soft_wrap=True)
+        return {}
+    with console.status("writing the leaderboard and report"):
+        return {name: Path(path) for name, path in write_report(folder).items()}
