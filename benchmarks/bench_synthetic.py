@@ -26,9 +26,10 @@ TOP_K_USERS, TOP_K = 10_000, 100
 
 
 def _timed(fn):
-    start = time.perf_counter()
+    """Result of ``fn()`` and its (wall, CPU) seconds; CPU time counts every thread of the process."""
+    wall, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return out, time.perf_counter() - start
+    return out, (time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def _measure(knobs: dict, queue) -> None:
@@ -65,14 +66,14 @@ def run(name: str, knobs: dict) -> dict:
     return {"name": name, **result}
 
 
-def table_rows(results: list[dict]) -> list[tuple[str, str, str, str, str]]:
+def table_rows(results: list[dict]) -> list[tuple[str, ...]]:
     """One row per (size, step): size, interaction rows and peak memory only on a size's first row."""
     rows = []
     for r in results:
-        for i, (step, seconds) in enumerate(r["times"].items()):
+        for i, (step, (wall, cpu)) in enumerate(r["times"].items()):
             first = i == 0
-            rows.append((r["name"] if first else "", f"{r['rows']:,}" if first else "", step, f"{seconds:.2f}",
-                         f"{r['peak_rss_gib']:.2f}" if first else ""))
+            rows.append((r["name"] if first else "", f"{r['rows']:,}" if first else "", step, f"{wall:.2f}",
+                         f"{cpu:.2f}", f"{r['peak_rss_gib']:.2f}" if first else ""))
     return rows
 
 
@@ -82,10 +83,11 @@ def as_markdown(results: list[dict]) -> str:
     lines = [
         "## Synthetic marketplace",
         "",
-        f"Measured with `python benchmarks/bench_synthetic.py` ({cpu}); seconds of wall time, one run each.",
+        f"Measured with `python benchmarks/bench_synthetic.py` ({cpu}, load average {os.getloadavg()[0]:.1f} "
+        "at the end); one run each. CPU seconds add up every thread.",
         "",
-        "| size | interaction rows | step | seconds | peak memory (GiB) |",
-        "|---|---:|---|---:|---:|",
+        "| size | interaction rows | step | wall s | CPU s | peak memory (GiB) |",
+        "|---|---:|---|---:|---:|---:|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
     return "\n".join(lines) + "\n"
@@ -108,7 +110,7 @@ def main() -> None:
         with console.status(f"measuring {name}"):
             results.append(run(name, knobs))
     table = Table(title="synthetic marketplace")
-    for col in ("size", "rows", "step", "seconds", "peak GiB"):
+    for col in ("size", "rows", "step", "wall s", "CPU s", "peak GiB"):
         table.add_column(col, justify="left" if col in ("size", "step") else "right")
     for row in table_rows(results):
         table.add_row(*row)

@@ -127,3 +127,18 @@ def test_errors():
         reranker.rerank(np.zeros((2, 4)), exclude=[[9], []])
     with pytest.raises(ValueError, match="head_share"):
         reranker.fit(np.arange(4), head_share=1.0)
+
+
+def test_per_user_items_forms_agree_and_leave_input_alone():
+    from scipy import sparse
+
+    from longtail.adjust.rerank import per_user_items
+
+    lists = [[0, 2, 2], [], [3]]
+    mask = np.zeros((3, 4), dtype=bool)
+    mask[0, [0, 2]] = mask[2, 3] = True
+    given = sparse.csr_matrix(([2.0, 5.0, 0.0, 7.0], ([0, 0, 1, 2], [0, 2, 1, 3])), shape=(3, 4))
+    assert given.nnz == 4  # the stored zero at (1, 1) is not an item
+    for form in (lists, mask, given):
+        np.testing.assert_array_equal(per_user_items(form, 3, 4, "exclude").toarray(), mask)
+    assert given[0, 2] == 5.0

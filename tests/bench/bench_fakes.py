@@ -18,6 +18,7 @@ import polars as pl
 
 from longtail.data import columns as C
 from longtail.data.splits import random_split
+from longtail.strategies import StrategyError
 from longtail.tasks import MetricRow
 
 SMALL_SHOP = {"n_users": 60, "n_items": 80, "n_events": 800, "n_queries": 5}
@@ -44,11 +45,16 @@ class FakeTask:
     def __init__(self, name: str, kind: str, needs_judgments: bool = False) -> None:
         self.name = name
         self.kind = kind
-        self.models = ("popular", "slow", "boom")
+        self.models = ("popular", "slow", "boom", "picky")
         self.needs_judgments = needs_judgments
 
     def supports(self, dataset) -> bool:
         return not self.needs_judgments or (dataset.judgments is not None and dataset.judgments.height > 0)
+
+    def embed_texts(self, dataset) -> list[str]:
+        """Texts this task embeds: "title | brand" of the first five items."""
+        items = dataset.items.head(5)
+        return [f"{title} | {brand}" for title, brand in zip(items.get_column(C.TITLE), items.get_column(C.BRAND))]
 
     def split(self, dataset, seed):
         log("split", self.name, dataset.name, seed, os.getpid())
@@ -59,6 +65,8 @@ class FakeTask:
         log("run", self.name, model, strategy.name, ctx.seed, os.getpid())
         if model == "boom" or params.get("fail_on") == strategy.name:
             raise RuntimeError(f"{model} cannot fit with {strategy.name}")
+        if model == "picky" and strategy.loss is not None:
+            raise StrategyError(f"model picky cannot use the loss of strategy {strategy.name}")
         if model == "slow":
             time.sleep(float(params.get("sleep", 0.5)))
         counts = split.train.interactions.group_by(C.ITEM_ID).len().sort(["len", C.ITEM_ID], descending=[True, False])
@@ -75,8 +83,8 @@ class FakeTask:
             MetricRow("tail_hit_rate", float(hit.filter(~head).mean() or 0.0) + shift),
         ]
         if ctx.embed is not None:
-            titles = split.train.items.get_column(C.TITLE).head(5).to_list()
-            rows.append(MetricRow("embedding_norm", float(np.linalg.norm(ctx.embed(titles), axis=1).mean())))
+            vectors = ctx.embed(self.embed_texts(split.train))
+            rows.append(MetricRow("embedding_norm", float(np.linalg.norm(vectors, axis=1).mean())))
         if ctx.params.get("extra_metric"):
             rows.append(MetricRow("extra", 1.0))
         if ctx.model_dir is not None:

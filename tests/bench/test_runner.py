@@ -73,6 +73,7 @@ def test_expand_crosses_everything_and_lists_each_skip_once():
         ("bench_fakes:MULTI", "logq"), ("bench_fakes:RETRIEVAL", "focal"),
     ]
     assert "does not apply to retrieval task" in expansion.skipped[1].reason
+    assert expansion.skipped[1].model is None
     ids = [t.trial_id for t in expansion.trials]
     assert len(set(ids)) == len(ids)
     assert ids == [t.trial_id for t in expand(spec).trials]  # stable: this is what resuming matches
@@ -164,6 +165,16 @@ def test_unsupported_task_is_skipped_not_failed(tmp_path):
     assert "does not support dataset synthetic" in summary.skipped[0].reason
 
 
+def test_a_strategy_the_model_refuses_is_skipped_once_not_failed(tmp_path):
+    spec = make_spec(tasks=[{"name": "bench_fakes:MULTI", "models": ["popular", "picky"]}])
+    summary = run(spec, tmp_path)
+    assert summary.done == 6 and not summary.failed
+    assert [(s.model, s.strategy) for s in summary.skipped] == [("picky", "focal")]
+    assert "cannot use the loss of strategy focal" in summary.skipped[0].reason
+    assert not list((tmp_path / "errors").iterdir())
+    assert json.loads((tmp_path / "skipped.json").read_text())[0]["model"] == "picky"
+
+
 def test_filters_save_models_and_task_params(tmp_path):
     spec = make_spec(
         tasks=[{"name": "bench_fakes:MULTI", "params": {"extra_metric": True}}],
@@ -244,6 +255,21 @@ def test_ray_executor_on_a_local_cluster(tmp_path, fake_log):
     assert results(tmp_path / "ray").drop("wall_time").equals(results(tmp_path / "inline").drop("wall_time"))
 
 
+def test_texts_to_encode_are_titles_queries_and_what_tasks_declare():
+    from bench_fakes import MULTI
+
+    from longtail.bench.runner import encoder_texts
+    from longtail.bench.trials import load_dataset
+
+    dataset = load_dataset(make_spec().datasets[0])
+    texts = encoder_texts(dataset, [MULTI])
+    titles = dataset.items.get_column("title").to_list()
+    queries = dataset.judgments.get_column("query").unique().to_list()
+    assert set(texts) == set(titles) | set(queries) | set(MULTI.embed_texts(dataset))
+    assert len(texts) == len(set(texts))
+    assert encoder_texts(dataset) == list(dict.fromkeys(titles + dataset.judgments.get_column("query").to_list()))
+
+
 @pytest.mark.lm
 @pytest.mark.slow
 def test_texts_are_encoded_up_front_and_workers_only_read_the_cache(tmp_path, monkeypatch):
@@ -269,5 +295,11 @@ def test_texts_are_encoded_up_front_and_workers_only_read_the_cache(tmp_path, mo
     monkeypatch.setattr(trials_module, "open_encoder", no_model)
     monkeypatch.setattr(trials_module, "_ENCODERS", {})
     assert (embedder(titles) == expected).all()
+    from bench_fakes import MULTI
+
+    from longtail.bench.trials import load_dataset
+
+    declared = MULTI.embed_texts(load_dataset(spec.datasets[0]))
+    assert embedder(declared).shape == (5, expected.shape[1])  # the task's own texts were encoded by the run
     with pytest.raises(AssertionError, match="encoder was loaded"):
         embedder(["a text nobody encoded"])

@@ -84,7 +84,7 @@ def test_wrong_model_names_line_path_and_choices():
               - fm2
     """)
     assert message == (
-        "spec.yaml:6: tasks[1].models[1]: 'fm2' is not a model of task fake-multi; choose one of popular, slow, boom"
+        "spec.yaml:6: tasks[1].models[1]: 'fm2' is not a model of task fake-multi; choose one of popular, slow, boom, picky"
     )
 
 

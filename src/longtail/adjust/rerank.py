@@ -32,9 +32,10 @@ N_GROUPS = 2  # 0 = head, 1 = tail
 def per_user_items(obj: object, n_users: int, n_items: int, name: str) -> sparse.csr_matrix:
     """A (n_users, n_items) 0/1 matrix from a boolean mask, a sparse matrix or per-user index lists."""
     if sparse.issparse(obj) or (isinstance(obj, np.ndarray) and obj.dtype == bool):
-        matrix = sparse.csr_matrix(obj, dtype=np.float64)
+        matrix = sparse.csr_matrix(obj, dtype=np.float64, copy=True)  # a copy: the caller's matrix stays as it is
         if matrix.shape != (n_users, n_items):
             raise ValueError(f"{name} must have shape ({n_users}, {n_items}) like scores, got {matrix.shape}")
+        matrix.eliminate_zeros()
         matrix.data[:] = 1.0
         return matrix
     if isinstance(obj, str) or len(obj) != n_users:

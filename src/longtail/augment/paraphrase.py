@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from longtail.augment._checks import as_generator, check_count, check_positive
 from longtail.errors import LongtailError
 
 URL_ENV = "LONGTAIL_LLM_URL"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_PROMPT = (
     "Rewrite the product title you are given with different wording but the same meaning and the same "
     "product facts (brand, size, colour, quantity). Reply with the new title only."
@@ -93,8 +95,11 @@ class Paraphraser:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers, method="POST")
+        # a local server must not be sent through a proxy configured for the outside world
+        local = urllib.parse.urlsplit(url).hostname in _LOOPBACK
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if local else urllib.request.build_opener()
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 body = response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:200].decode("utf-8", "replace")

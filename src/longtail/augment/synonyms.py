@@ -272,10 +272,14 @@ def _ppmi(counts: sparse.csr_matrix, alpha: float) -> sparse.csr_matrix:
 def _svd_vectors(matrix: sparse.csr_matrix, dim: int, random_state: int) -> np.ndarray:
     """Word vectors ``U * sqrt(S)`` from a truncated SVD of ``matrix``."""
     from sklearn.decomposition import TruncatedSVD
+    from threadpoolctl import threadpool_limits
 
     dim = min(dim, matrix.shape[0] - 1)
     svd = TruncatedSVD(n_components=dim, algorithm="randomized", random_state=random_state)
-    projected = svd.fit_transform(matrix)  # = U * S
+    # the randomized SVD is a chain of QR/LU steps on tall, thin matrices, where threaded BLAS is
+    # several times slower than one thread on small shared machines
+    with threadpool_limits(limits=1, user_api="blas"):
+        projected = svd.fit_transform(matrix)  # = U * S
     singular = svd.singular_values_
     return projected / np.sqrt(np.where(singular > 0, singular, 1.0))
 

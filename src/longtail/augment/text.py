@@ -34,8 +34,10 @@ class EDA:
 
     ``augment(texts, rng)`` gives one augmented version per text (aligned);
     ``expand(texts, rng)`` gives ``n_aug`` versions per text, as in the paper.
-    An operation whose parameter is 0 is never used. Stop words (default:
-    scikit-learn's English list) are never replaced or used for insertion.
+    An operation whose parameter is 0 is never used; a text the chosen
+    operation cannot change (no word with a neighbour) comes back as it was.
+    Stop words (default: scikit-learn's English list) are never replaced or
+    used for insertion.
     """
 
     def __init__(

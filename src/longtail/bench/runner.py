@@ -84,8 +84,13 @@ def resolve_device(spec: BenchSpec) -> str:
         raise spec.error(("device",), f"{exc}") from None
 
 
-def encoder_texts(dataset: Any) -> list[str]:
-    """The texts tasks embed: catalogue titles and search queries, each once, in first-seen order."""
+def encoder_texts(dataset: Any, tasks: Iterable[Any] = ()) -> list[str]:
+    """The texts to encode before trials start, each once, in first-seen order.
+
+    Catalogue titles and search queries, plus whatever each task says it
+    embeds through an optional ``embed_texts(dataset) -> list[str]`` method
+    (e.g. titles joined with descriptions).
+    """
     from longtail.data import columns as C
 
     texts: list[str] = []
@@ -93,6 +98,10 @@ def encoder_texts(dataset: Any) -> list[str]:
     for table in (dataset.judgments, dataset.interactions):
         if table is not None and C.QUERY in table.columns:
             texts += table.get_column(C.QUERY).drop_nulls().to_list()
+    for task in tasks:
+        declared = getattr(task, "embed_texts", None)
+        if declared is not None:
+            texts += [str(text) for text in declared(dataset)]
     return list(dict.fromkeys(texts))
 
 
@@ -111,9 +120,10 @@ def _load_facts(spec: BenchSpec, store: ResultStore, console: Console) -> dict[s
         if not store.profile_path(entry.key).is_file():
             with console.status(f"profiling dataset {entry.key}"):
                 store.write_profile(entry.key, profile_dataset(dataset).to_dict())
-        tasks = [task for task in spec.tasks if entry.tasks is None or task.name in entry.tasks]
-        supports = {task.name: bool(task.resolve().supports(dataset)) for task in tasks}
-        facts[entry.key] = _DatasetFacts(supports, encoder_texts(dataset) if spec.encoder.enabled else [])
+        tasks = {task.name: task.resolve() for task in spec.tasks if entry.tasks is None or task.name in entry.tasks}
+        supports = {name: bool(task.supports(dataset)) for name, task in tasks.items()}
+        used = [task for name, task in tasks.items() if supports[name]]
+        facts[entry.key] = _DatasetFacts(supports, encoder_texts(dataset, used) if spec.encoder.enabled else [])
     return facts
 
 
@@ -178,12 +188,10 @@ def run_bench(
             device=device,
             models_root=store.folder.resolve() / "models" if save_models else None,
         )
-        store.write_skipped(dataclasses.asdict(item) for item in expansion.skipped)
         finished = store.finished()
         pending = [trial for trial in expansion.trials if trial.trial_id not in finished]
         summary.planned = len(expansion.trials)
         summary.resumed = len(expansion.trials) - len(pending)
-        summary.skipped = expansion.skipped
         if pending and spec.encoder.enabled:
             needed = {trial.dataset.key for trial in pending}
             texts = list(dict.fromkeys(text for key in needed for text in facts[key].texts))
@@ -193,6 +201,8 @@ def run_bench(
         if pending:
             summary.interrupted = _run_pending(pending, recorder, executor, jobs, address, device, console)
         summary.done, summary.failed = recorder.done, recorder.failed
+        summary.skipped = [*expansion.skipped, *recorder.skipped]
+        store.write_skipped(dataclasses.asdict(item) for item in summary.skipped)
         store.consolidate(spec.metrics, spec.group_dims, {trial.trial_id for trial in expansion.trials})
     if outputs and not summary.interrupted:
         summary.outputs = write_report_files(store.folder, console)
@@ -210,16 +220,19 @@ def _run_pending(
     runner = make_executor(kind, min(jobs, len(units)), address, device)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    interrupted = finished = False
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task(f"trials ({runner.slots} workers)", total=len(pending))
         recorder.print = progress.console.print
         try:
             schedule(runner, units, lambda trial, outcome: (recorder(trial, outcome), progress.advance(bar)))
+            finished = True
         except KeyboardInterrupt:
-            runner.close(cancel=True)
-            return True
-    runner.close()
-    return False
+            interrupted = True
+        finally:
+            # on Ctrl-C or an unexpected error, running trials are abandoned: what is stored is whole
+            runner.close(cancel=not finished)
+    return interrupted
 
 
 def schedule(executor: Executor, units: Iterable[list[Trial]], on_outcome: Callable[[Trial, TrialOutcome], Any]) -> None:
@@ -265,11 +278,20 @@ class _Recorder:
         self.print: Callable[..., None] = console.print
         self.done = 0
         self.failed: list[str] = []
+        self.skipped: list[Skipped] = []
         self._headlines: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, trial: Trial, outcome: TrialOutcome) -> None:
         meta = {"version": __version__, "spec_hash": self.spec_hash, "device": self.device,
                 "wall_time": outcome.wall_time}
+        if outcome.skip_reason is not None:
+            skipped = Skipped(trial.dataset.key, trial.task.name, trial.strategy.name, outcome.skip_reason, trial.model)
+            if skipped not in self.skipped:  # once per combination, not per seed
+                self.skipped.append(skipped)
+            if self.verbose:
+                self.print(f"skip   {trial.describe()}: {outcome.skip_reason}", highlight=False, markup=False,
+                           soft_wrap=True)
+            return
         if outcome.ok:
             self.store.write_rows(trial.trial_id, tidy_rows(trial.labels, outcome.rows, meta))
             self.done += 1

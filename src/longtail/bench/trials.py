@@ -14,7 +14,8 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ class Embedder:
 
     ``key`` and ``dim`` name the encoder's cache (``TransformerEncoder.cache_key``
     / ``.dim``), computed once in the main process, so a worker whose texts
-    were all encoded beforehand never loads the model.
+    were all encoded beforehand never loads the model. Texts that were not
+    are encoded by one worker at a time (a file lock in the cache folder),
+    so concurrent workers asking for the same new texts encode them once.
     """
 
     cache_dir: str
@@ -47,10 +50,33 @@ class Embedder:
         from longtail.encoders.cache import text_digests
 
         texts = [str(text) for text in texts]
-        found, vectors = _process_cache(self).lookup(text_digests(texts))
+        digests = text_digests(texts)
+        found, vectors = _process_cache(self).lookup(digests)
         if found.all():
             return vectors
-        return _process_encoder(self).encode(texts)
+        # One worker encodes at a time: the others wait, then find the texts cached.
+        with _exclusive(Path(self.cache_dir) / self.key / ".encoding.lock"):
+            found, vectors = _process_cache(self).lookup(digests)
+            if found.all():
+                return vectors
+            return _process_encoder(self).encode(texts)
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an advisory lock on ``path`` across processes (a no-op where fcntl is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # one embedding cache and at most one loaded encoder per process, keyed by the embedder
@@ -124,6 +150,7 @@ class Skipped:
     task: str
     strategy: str | None
     reason: str
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +248,12 @@ def group_trials(trials: Sequence[Trial], min_units: int = 1) -> list[list[Trial
 # --------------------------------------------------------------------------- running
 @dataclass(frozen=True)
 class TrialOutcome:
-    """What came back from one trial: metric rows ``(metric, group_dim, group, value)`` or an error."""
+    """What came back from one trial: metric rows ``(metric, group_dim, group, value)``, an error, or a skip.
+
+    ``skip_reason`` is set when the task refused the strategy for this model
+    (a :class:`~longtail.strategies.StrategyError`): not a failure, the
+    combination simply does not exist.
+    """
 
     trial_id: str
     rows: list[tuple[str, str, str, float]] = field(default_factory=list)
@@ -229,11 +261,12 @@ class TrialOutcome:
     error_type: str | None = None
     message: str | None = None
     traceback: str | None = None
+    skip_reason: str | None = None
 
     @property
     def ok(self) -> bool:
         """True when the trial finished and gave rows."""
-        return self.error_type is None
+        return self.error_type is None and self.skip_reason is None
 
     @classmethod
     def failed(cls, trial_id: str, exc: BaseException, wall_time: float = 0.0) -> TrialOutcome:
@@ -280,6 +313,7 @@ def _seed_globals(seed: int) -> None:
 
 def run_trial(trial: Trial) -> TrialOutcome:
     """Run one trial; any exception becomes a failed outcome carrying the traceback."""
+    from longtail.strategies import StrategyError
     from longtail.tasks import MetricRow, TrialContext
 
     started = time.perf_counter()
@@ -306,6 +340,10 @@ def run_trial(trial: Trial) -> TrialOutcome:
             if not isinstance(row, MetricRow):
                 raise LongtailError(f"task {trial.task.name} returned {type(row).__name__}, not MetricRow")
             rows.append((str(row.metric), str(row.group_dim), str(row.group), float(row.value)))
+        if not rows:
+            raise LongtailError(f"task {trial.task.name} returned no metric rows")
         return TrialOutcome(trial.trial_id, rows, wall_time)
+    except StrategyError as exc:
+        return TrialOutcome(trial.trial_id, wall_time=time.perf_counter() - started, skip_reason=str(exc))
     except Exception as exc:  # noqa: BLE001 - one trial's failure must not stop the grid
         return TrialOutcome.failed(trial.trial_id, exc, time.perf_counter() - started)

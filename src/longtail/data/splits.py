@@ -81,23 +81,35 @@ def _apportion(total: int, sizes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _stratum_codes(values: pl.Series) -> np.ndarray:
-    return values.rank("dense").fill_null(0).to_numpy().astype(np.int64)
+def _dense_codes(values: pl.Series) -> np.ndarray:
+    """Code 0..k-1 of each value, in sorted order of the distinct values; nulls get code k.
+
+    Hash-based (an Enum cast for text, a lookup otherwise): much faster than a
+    dense rank on tens of millions of rows.
+    """
+    distinct = values.drop_nulls().unique().sort()
+    if values.dtype == pl.String:
+        codes = values.cast(pl.Enum(distinct.to_list())).to_physical()
+    else:
+        codes = values.replace_strict(distinct, pl.int_range(len(distinct), eager=True, dtype=pl.Int64),
+                                      return_dtype=pl.Int64)
+    return codes.fill_null(len(distinct)).to_numpy().astype(np.int64)
 
 
-def _assign(strata: np.ndarray, test_size: float, valid_size: float, rng: np.random.Generator,
+def _assign(codes: np.ndarray, test_size: float, valid_size: float, rng: np.random.Generator,
             keep_one: bool = False) -> np.ndarray:
     """Part (TRAIN / VALID / TEST) of each row, proportional within each stratum, random inside it.
 
-    With ``keep_one`` every stratum keeps at least one row in training.
+    ``codes`` are dense stratum codes (0..k-1). With ``keep_one`` every
+    stratum keeps at least one row in training.
     """
-    n = len(strata)
-    _, codes, sizes = np.unique(strata, return_inverse=True, return_counts=True)
+    n = len(codes)
+    sizes = np.bincount(codes)
     n_test = _apportion(round(n * test_size), sizes)
     n_valid = np.minimum(_apportion(round(n * valid_size), sizes), sizes - n_test)
     if keep_one:
-        n_test = np.minimum(n_test, sizes - 1)
-        n_valid = np.minimum(n_valid, sizes - 1 - n_test)
+        n_test = np.minimum(n_test, np.maximum(sizes - 1, 0))
+        n_valid = np.minimum(n_valid, np.maximum(sizes - 1 - n_test, 0))
     # Random order inside each stratum: sort by stratum code plus a uniform draw in [0, 1).
     order = np.argsort(codes + rng.random(n))
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -151,7 +163,7 @@ def random_split(ds: Dataset, test_size: float = 0.2, valid_size: float = 0.0, s
     if stratify is not None and stratify not in inter.columns:
         raise ValueError(f"stratify: no column {stratify!r} in interactions (has: {', '.join(inter.columns)})")
     rng_rows, rng_queries = (np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(2))
-    strata = _stratum_codes(inter.get_column(stratify)) if stratify else np.zeros(inter.height, dtype=np.int64)
+    strata = _dense_codes(inter.get_column(stratify)) if stratify else np.zeros(inter.height, dtype=np.int64)
     parts = _assign(strata, test_size, valid_size, rng_rows)
     judgment_parts = None
     if ds.judgments is not None:
@@ -229,7 +241,7 @@ def leave_last_out(ds: Dataset, n: int = 1, valid: bool = False) -> Split:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer; got {n!r}")
     inter = ds.interactions
-    user = _stratum_codes(inter.get_column(C.USER_ID))
+    user = _dense_codes(inter.get_column(C.USER_ID))
     ts = inter.get_column(C.TIMESTAMP).dt.epoch("us").to_numpy()
     order = np.lexsort((np.arange(inter.height), ts, user))
     counts = np.bincount(user)
@@ -259,7 +271,8 @@ def catalogue_split(ds: Dataset, test_size: float = 0.2, seed: int = 0, stratify
     if stratify_by_category and C.CATEGORY not in items.columns:
         raise ValueError(f"stratify_by_category: the items table has no {C.CATEGORY!r} column; "
                          "pass stratify_by_category=False")
-    strata = _stratum_codes(items.get_column(C.CATEGORY)) if stratify_by_category else np.zeros(items.height, dtype=np.int64)
+    strata = (_dense_codes(items.get_column(C.CATEGORY)) if stratify_by_category
+              else np.zeros(items.height, dtype=np.int64))
     item_parts = _assign(strata, test_size, valid_size, np.random.default_rng(int(seed)), keep_one=stratify_by_category)
 
     def follow(df: pl.DataFrame) -> np.ndarray:

@@ -91,7 +91,7 @@ def to_numpy_x(X: Any, *, numeric: bool) -> np.ndarray:
 def _is_numeric_dtype(dtype: Any) -> bool:
     if hasattr(dtype, "is_numeric"):  # polars
         return bool(dtype.is_numeric()) or str(dtype) == "Boolean"
-    return np.dtype(dtype).kind in "fiub"  # pandas/numpy
+    return getattr(dtype, "kind", "O") in "fiub"  # numpy and pandas dtypes both have a kind
 
 
 def check_finite(X: np.ndarray, what: str = "X") -> None:
@@ -140,7 +140,7 @@ def rebuild_x(X_res: np.ndarray, frame: Frame) -> Any:
         import pandas as pd
 
         out = pd.DataFrame(X_res, columns=frame.original.columns)
-        floats = {c: t for c, t in frame.original.dtypes.items() if np.dtype(t).kind == "f"}
+        floats = {c: t for c, t in frame.original.dtypes.items() if getattr(t, "kind", "O") == "f"}
         return out.astype(floats) if floats else out
     if frame.library == "polars":
         import polars as pl

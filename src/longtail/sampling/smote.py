@@ -23,7 +23,7 @@ from longtail.sampling.base import BaseSampler, make_rng
 from longtail.sampling.neighbors import kneighbors
 from longtail.sampling.strategy import OVER
 
-_CHUNK_ROWS = 16384  # synthetic rows made at a time: bounds the temporaries
+_CHUNK_ROWS = 8192  # synthetic rows made at a time: bounds the temporaries
 
 
 @dataclass

@@ -1,0 +1,303 @@
+"""What the click / purchase models share: input checks, the strategy's slots, post-hoc calibration.
+
+A binary model here is fitted on ``X``, an (n, F) int64 matrix of field codes
+(one column per categorical field; 0 is "unknown"), and 0/1 labels. It
+exposes raw logits through ``_raw_logits(X)``; :class:`BinaryModel` turns
+them into calibrated probabilities and decisions with the post-hoc step a
+strategy's ``adjust`` slot fitted on validation rows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+from scipy.special import expit
+
+from longtail.errors import LongtailError
+from longtail.models.persist import load_model, save_model
+
+#: samplers that only pick existing rows: the only kind that makes sense for id features
+ROW_SAMPLERS = ("random-over", "random-under")
+#: exponent of the popularity propensity (n_i / max n)^eta used by IPS without a known logging policy (Yang et al. 2018)
+POPULARITY_ETA = 0.5
+#: share of the training rows held out for the adjust slot when no validation rows are given
+VALID_SHARE = 0.1
+
+
+# ------------------------------------------------------------------ inputs
+def check_codes(X: Any, name: str = "X") -> np.ndarray:
+    """``X`` as a 2-D int64 matrix of non-negative field codes; ValueError otherwise."""
+    arr = np.asarray(X)
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be a 2-D array (n_rows, n_fields) of field codes, got shape {arr.shape}")
+    if arr.size and arr.dtype.kind not in "iu":
+        raise ValueError(f"{name} must hold integer field codes, got dtype {arr.dtype}; encode each field as 0..n-1")
+    arr = arr.astype(np.int64, copy=False)
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name} holds a negative code ({arr.min()}); codes are >= 0, with 0 for unknown values")
+    return arr
+
+
+def check_labels(y: Any, n_rows: int, name: str = "y") -> np.ndarray:
+    """``y`` as a 1-D int64 array of 0/1 labels with one label per row and both classes present."""
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.shape[0] != n_rows:
+        raise ValueError(f"{name} must be 1-D with one label per row ({n_rows}), got shape {arr.shape}")
+    if arr.size and not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{name} must hold 0/1 labels (1 = clicked / bought)")
+    arr = arr.astype(np.int64)
+    if arr.size == 0 or arr.min() == arr.max():
+        raise ValueError(f"{name} holds a single class; a binary model needs positive and negative rows")
+    return arr
+
+
+def check_propensity(propensity: Any, n_rows: int) -> np.ndarray | None:
+    """Per-row propensities in (0, 1] as float64, or None."""
+    if propensity is None:
+        return None
+    arr = np.asarray(propensity, dtype=np.float64)
+    if arr.shape != (n_rows,):
+        raise ValueError(f"propensity must have one value per row ({n_rows}), got shape {arr.shape}")
+    if not np.isfinite(arr).all() or (arr <= 0).any() or (arr > 1).any():
+        raise ValueError("propensity must lie in (0, 1]: the probability that each row was logged")
+    return arr
+
+
+def class_counts(y: np.ndarray) -> np.ndarray:
+    """(negatives, positives) of 0/1 labels."""
+    return np.bincount(y, minlength=2).astype(np.int64)
+
+
+def popularity_propensity(codes: np.ndarray) -> np.ndarray:
+    """Per-row propensity ``(n_i / max n)^eta`` from how often each row's code occurs."""
+    counts = np.bincount(codes)
+    return (counts[codes] / counts.max()) ** POPULARITY_ETA
+
+
+# ------------------------------------------------------------ strategy slots
+def check_strategy(strategy: Any, model_name: str) -> None:
+    """Refuse the slots an id-feature model cannot act on (augmenters and synthetic-row samplers)."""
+    if strategy is None:
+        return
+    if not strategy.applies_to("binary"):
+        raise LongtailError(f"strategy {strategy.name} does not apply to binary models such as {model_name}")
+    if strategy.augment is not None:
+        raise LongtailError(
+            f"strategy '{strategy.name}' sets the augment slot ({strategy.augment.name}), which model '{model_name}' "
+            "cannot use: its features are ids, not vectors to perturb; use a sampler or loss strategy instead"
+        )
+    if strategy.sampler is not None and strategy.sampler.name not in ROW_SAMPLERS:
+        raise LongtailError(
+            f"strategy '{strategy.name}' uses sampler {strategy.sampler.name}, which makes new rows by interpolating "
+            f"features; model '{model_name}' has id features, so use {' or '.join(ROW_SAMPLERS)}"
+        )
+
+
+def resampled_rows(strategy: Any, y: np.ndarray, seed: int) -> np.ndarray | None:
+    """Row indices chosen by the strategy's sampler (None without one)."""
+    if strategy is None or strategy.sampler is None:
+        return None
+    sampler = strategy.make_sampler(random_state=seed)
+    # The sampler sees only each row's index, so what it returns can be checked to be whole rows.
+    index = np.arange(y.size, dtype=np.float64)[:, None]
+    X_res, _ = sampler.fit_resample(index, y)
+    chosen = getattr(sampler, "sample_indices_", None)
+    if chosen is None or not np.array_equal(np.asarray(X_res)[:, 0], chosen):
+        raise LongtailError(
+            f"sampler {strategy.sampler.name} of strategy '{strategy.name}' made up rows instead of picking them "
+            "(e.g. shrinkage); use it without shrinkage"
+        )
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def validation_rows(y: np.ndarray, seed: int, share: float = VALID_SHARE) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, validation rows): a seeded stratified ``share`` of each class held out."""
+    rng = np.random.default_rng(seed)
+    held = []
+    for label in (0, 1):
+        rows = np.flatnonzero(y == label)
+        if rows.size < 2:
+            raise LongtailError(
+                f"only {rows.size} row(s) of class {label}: too few to hold out validation rows for the adjust slot; "
+                "pass valid= or use more data"
+            )
+        held.append(rng.choice(rows, size=max(1, round(share * rows.size)), replace=False))
+    valid = np.sort(np.concatenate(held))
+    return np.setdiff1d(np.arange(y.size), valid), valid
+
+
+# ------------------------------------------------------------- post-hoc step
+@dataclass
+class PostHoc:
+    """The post-hoc step of a binary model: ``p = sigmoid(scale * logit + offset)``, positive when ``p >= threshold``.
+
+    Temperature scaling and prior (logit) adjustment are affine maps of the
+    logit; threshold moving changes only the decision threshold.
+    """
+
+    scale: float = 1.0
+    offset: float = 0.0
+    threshold: float = 0.5
+
+    def logits(self, raw: np.ndarray) -> np.ndarray:
+        """The adjusted logits."""
+        return self.scale * np.asarray(raw, dtype=np.float64) + self.offset
+
+    def probabilities(self, raw: np.ndarray) -> np.ndarray:
+        """P(positive) of each row from raw logits."""
+        return expit(self.logits(raw))
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain floats, for config.json."""
+        return {key: float(value) for key, value in asdict(self).items()}
+
+
+def _is_fitted(adjuster: Any) -> bool:
+    from longtail.adjust import NotFittedError
+
+    try:
+        adjuster.transform(np.zeros(1))
+    except NotFittedError:
+        return False
+    return True
+
+
+def _affine(adjuster: Any) -> tuple[float, float]:
+    """(scale, offset) of an adjuster that maps logits affinely; LongtailError if it does not."""
+    probe = np.array([0.0, 1.0, -3.0, 7.5])
+    out = np.asarray(adjuster.transform(probe), dtype=np.float64)
+    offset, scale = out[0], out[1] - out[0]
+    if not np.allclose(out, scale * probe + offset, rtol=1e-9, atol=1e-9):
+        raise LongtailError(
+            f"adjuster {type(adjuster).__name__} does not shift or scale binary logits; "
+            "binary models take threshold, logit-adjuster or temperature"
+        )
+    return float(scale), float(offset)
+
+
+def fit_post_hoc(
+    strategy: Any, counts: np.ndarray, valid_logits: np.ndarray | None, valid_y: np.ndarray | None
+) -> PostHoc:
+    """The strategy's adjuster fitted on validation logits, as a :class:`PostHoc` (identity without one).
+
+    ``counts`` are the (negative, positive) rows the model was trained on: the
+    prior a logit adjuster removes.
+    """
+    if strategy is None or strategy.adjust is None:
+        return PostHoc()
+    from longtail.adjust import ThresholdMover
+
+    adjuster = strategy.make_adjuster(class_counts=np.asarray(counts, dtype=np.float64))
+    if isinstance(adjuster, ThresholdMover):
+        adjuster.fit(expit(valid_logits), valid_y)
+        return PostHoc(threshold=adjuster.threshold_)
+    if not _is_fitted(adjuster):
+        adjuster.fit(valid_logits, valid_y)
+    scale, offset = _affine(adjuster)
+    return PostHoc(scale=scale, offset=offset)
+
+
+# --------------------------------------------------------------- the base
+class TrainingRows(NamedTuple):
+    """The rows a binary model trains on after the strategy's sampler, plus its validation rows."""
+
+    X: np.ndarray
+    y: np.ndarray
+    propensity: np.ndarray | None
+    counts: np.ndarray
+    valid: tuple[np.ndarray, np.ndarray] | None
+
+
+class BinaryModel:
+    """Base of the click / purchase models: strategy handling, calibrated output, save/load.
+
+    Subclasses implement ``_raw_logits(X)`` and the ``_export`` /
+    ``_restore`` pair (calling :meth:`_export_base` / :meth:`_restore_base`).
+    """
+
+    #: the name the ctr task knows the model by
+    model_name: ClassVar[str] = "binary"
+    post_: PostHoc | None = None
+    seed: int = 0
+
+    # ------------------------------------------------------------------ fitting
+    def _begin_fit(
+        self, X: Any, y: Any, strategy: Any, propensity: Any, valid: tuple[Any, Any] | None
+    ) -> TrainingRows:
+        """Check the inputs, hold out validation rows if the adjust slot needs them, apply the sampler."""
+        X = check_codes(X)
+        y = check_labels(y, X.shape[0])
+        propensity = check_propensity(propensity, X.shape[0])
+        check_strategy(strategy, self.model_name)
+        if valid is not None:
+            valid_X = check_codes(valid[0], "valid X")
+            if valid_X.shape[1] != X.shape[1]:
+                raise ValueError(f"valid X has {valid_X.shape[1]} fields but X has {X.shape[1]}; use the same fields")
+            valid = (valid_X, check_labels(valid[1], valid_X.shape[0], "valid y"))
+        elif strategy is not None and strategy.adjust is not None:
+            keep, held = validation_rows(y, self.seed)
+            valid = (X[held], y[held])
+            X, y = X[keep], y[keep]
+            propensity = None if propensity is None else propensity[keep]
+        rows = resampled_rows(strategy, y, self.seed)
+        if rows is not None:
+            X, y = X[rows], y[rows]
+            propensity = None if propensity is None else propensity[rows]
+        return TrainingRows(X, y, propensity, class_counts(y), valid)
+
+    def _finish_fit(self, strategy: Any, rows: TrainingRows) -> None:
+        """Fit the post-hoc step on the validation rows."""
+        needs_valid = strategy is not None and strategy.adjust is not None
+        valid_logits = self._raw_logits(rows.valid[0]) if needs_valid else None
+        self.post_ = fit_post_hoc(strategy, rows.counts, valid_logits, rows.valid[1] if needs_valid else None)
+
+    # ----------------------------------------------------------------- scoring
+    def _raw_logits(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _require_fitted(self) -> None:
+        if self.post_ is None:
+            raise ValueError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Logit of each row after the post-hoc step, float64 (n,)."""
+        self._require_fitted()
+        return self.post_.logits(self._raw_logits(check_codes(X)))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """(n, 2) probabilities of (negative, positive), as scikit-learn."""
+        positive = expit(self.decision_function(X))
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0/1 decisions at the fitted threshold (0.5 unless the strategy moved it)."""
+        return (self.predict_proba(X)[:, 1] >= self.post_.threshold).astype(np.int64)
+
+    @property
+    def threshold_(self) -> float:
+        """The probability at and above which a row is predicted positive."""
+        self._require_fitted()
+        return self.post_.threshold
+
+    # -------------------------------------------------------------- persistence
+    def save(self, directory: str | os.PathLike) -> Any:
+        """Write the fitted model to ``directory`` (model.safetensors + config.json)."""
+        self._require_fitted()
+        return save_model(self, directory)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "BinaryModel":
+        """A model saved by :meth:`save`."""
+        model = load_model(directory)
+        if not isinstance(model, cls):
+            raise LongtailError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}; load it with that class")
+        return model
+
+    def _export_base(self) -> dict[str, Any]:
+        return {"post_hoc": self.post_.to_dict()}
+
+    def _restore_base(self, config: dict[str, Any]) -> None:
+        self.post_ = PostHoc(**config["post_hoc"])
