@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if not args.no_imblearn:
             report["imblearn_peak_x_input"] = peak_bytes(lambda: ImbSMOTE(random_state=0).fit_resample(X, y)) / input_bytes
             print(f"imbalanced-learn peak memory: {report['imblearn_peak_x_input']:.2f} x input", flush=True)
-        report["output_x_input"] = ((args.n + ours_counts[0] - ours_counts[1]) * args.d * 4 + 8 * sum(ours_counts)) / input_bytes
+        report["output_x_input"] = sum(ours_counts) * (args.d * X.itemsize + y.itemsize) / input_bytes
 
     if args.approximate:
         report["approximate"] = approximate_figures(minority, truth, args.seed)

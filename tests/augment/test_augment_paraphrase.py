@@ -24,7 +24,8 @@ class _Stub(BaseHTTPRequestHandler):
             self._send(500, b'{"error": "model not loaded"}')
             return
         text = body["messages"][-1]["content"]
-        reply = {"choices": [{"message": {"role": "assistant", "content": f' "{text.upper()} (v{body["seed"] % 7})" '}}]}
+        content = f' "{text.upper()} (v{body["seed"] % 7})" '
+        reply = {"choices": [{"message": {"role": "assistant", "content": content}}]}
         if self.mode == "garbled":
             reply = {"unexpected": True}
         if self.mode == "empty":
@@ -81,7 +82,9 @@ def test_url_from_environment(monkeypatch, server):
     assert Paraphraser().augment(["x"], 1)[0].startswith("X")
 
 
-@pytest.mark.parametrize("mode, message", [("error", "HTTP 500"), ("garbled", "not a chat completion"), ("empty", "empty")])
+@pytest.mark.parametrize(
+    "mode, message", [("error", "HTTP 500"), ("garbled", "not a chat completion"), ("empty", "empty")]
+)
 def test_bad_replies_raise_with_the_url(server, mode, message):
     _Stub.mode = mode
     with pytest.raises(LongtailError, match=message) as info:

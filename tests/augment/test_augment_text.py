@@ -84,7 +84,12 @@ def test_accepts_a_synonym_table():
 
 @pytest.mark.parametrize(
     "kwargs, name",
-    [({"alpha_sr": 1.5}, "alpha_sr"), ({"p_rd": 1.0}, "p_rd"), ({"n_aug": 0}, "n_aug"), ({"alpha_ri": -0.1}, "alpha_ri")],
+    [
+        ({"alpha_sr": 1.5}, "alpha_sr"),
+        ({"p_rd": 1.0}, "p_rd"),
+        ({"n_aug": 0}, "n_aug"),
+        ({"alpha_ri": -0.1}, "alpha_ri"),
+    ],
 )
 def test_bad_parameters_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=name):

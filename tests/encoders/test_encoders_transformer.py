@@ -13,14 +13,15 @@ MIXED = TITLES[:6] + ["", "same length one", "same length two", TITLES[0], "word
 
 
 def _count_forward(monkeypatch, encoder):
+    """Record the number of texts in every batch the encoder runs through its model."""
     calls = []
-    original = encoder.forward_features
+    original = encoder._pooled_batch
 
-    def counting(input_ids, attention_mask=None, **kwargs):
-        calls.append(len(input_ids))
-        return original(input_ids, attention_mask, **kwargs)
+    def counting(forward, ids, mask):
+        calls.append(len(ids))
+        return original(forward, ids, mask)
 
-    monkeypatch.setattr(encoder, "forward_features", counting)
+    monkeypatch.setattr(encoder, "_pooled_batch", counting)
     return calls
 
 
@@ -53,6 +54,17 @@ def test_encode_equals_pooled_forward_features(tiny_encoder):
     with torch.no_grad():
         pooled = tiny_encoder.forward_features(input_ids, mask, normalize=True)
     np.testing.assert_allclose(pooled.numpy(), tiny_encoder.encode(TITLES[:5]), atol=1e-5)
+
+
+def test_other_architectures_run_through_the_transformers_module(packaged_dir):
+    from longtail.encoders import fastbert
+
+    encoder = TransformerEncoder.from_config({**TINY_BERT, "hidden_act": "relu"}, dtype="bf16")
+    assert not fastbert.supports(encoder.model)
+    input_ids, mask = encoder.tokenize(TITLES[:5])
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        pooled = encoder.forward_features(input_ids, mask, normalize=True)
+    np.testing.assert_allclose(pooled.numpy(), encoder.encode(TITLES[:5]), atol=1e-2)
 
 
 def test_long_texts_are_truncated_to_max_length(packaged_dir):

@@ -11,7 +11,9 @@ import numbers
 import numpy as np
 
 
-def check_range(name: str, value: float, low: float, high: float, *, open_low: bool = False, open_high: bool = False) -> float:
+def check_range(
+    name: str, value: float, low: float, high: float, *, open_low: bool = False, open_high: bool = False
+) -> float:
     """Return ``value`` as float after checking it lies between ``low`` and ``high``."""
     ok = isinstance(value, numbers.Real) and np.isfinite(value)
     ok = ok and (low < value or (not open_low and value == low)) and (value < high or (not open_high and value == high))

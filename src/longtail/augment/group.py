@@ -51,7 +51,9 @@ class TailAugmenter:
             raise ValueError("give exactly one of target_count (rows per label) or target_ratio (share of the largest)")
         self.augmenter = augmenter
         self.target_count = None if target_count is None else check_count("target_count", target_count)
-        self.target_ratio = None if target_ratio is None else check_fraction("target_ratio", target_ratio, allow_zero=False)
+        self.target_ratio = (
+            None if target_ratio is None else check_fraction("target_ratio", target_ratio, allow_zero=False)
+        )
         self.fit_augmenter = bool(fit_augmenter)
 
     def plan(self, labels: Sequence[Any]) -> dict[Any, int]:

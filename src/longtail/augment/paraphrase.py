@@ -97,7 +97,8 @@ class Paraphraser:
         request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers, method="POST")
         # a local server must not be sent through a proxy configured for the outside world
         local = urllib.parse.urlsplit(url).hostname in _LOOPBACK
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if local else urllib.request.build_opener()
+        handlers = [urllib.request.ProxyHandler({})] if local else []
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 body = response.read()

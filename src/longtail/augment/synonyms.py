@@ -149,11 +149,13 @@ class SynonymTable:
         min_similarity: float = 0.3,
         context_smoothing: float = 0.75,
         random_state: int = 0,
+        verbose: bool = False,
     ) -> SynonymTable:
         """Learn neighbours from the catalogue's own text (PPMI + truncated SVD).
 
         Words seen fewer than ``min_count`` times are left out; two words
-        co-occur when at most ``window`` words apart in one text.
+        co-occur when at most ``window`` words apart in one text. ``verbose``
+        shows a progress bar for the neighbour search.
         """
         k, dim = check_count("k", k), check_count("dim", dim)
         window, min_count = check_count("window", window), check_count("min_count", min_count)
@@ -170,7 +172,7 @@ class SynonymTable:
             )
         ppmi = _ppmi(_cooccurrence(docs, vocab, window), context_smoothing)
         vectors = _svd_vectors(ppmi, dim, random_state)
-        neighbours, scores = nearest_neighbours(vectors, k, min_similarity)
+        neighbours, scores = nearest_neighbours(vectors, k, min_similarity, verbose=verbose)
         return cls(vocab, neighbours, scores)
 
     @classmethod
@@ -182,6 +184,7 @@ class SynonymTable:
         k: int = 10,
         min_similarity: float = 0.5,
         min_length: int = 2,
+        verbose: bool = False,
     ) -> SynonymTable:
         """Neighbours from the language model's input word embeddings.
 
@@ -189,7 +192,8 @@ class SynonymTable:
         ``vocab.txt`` or ``tokenizer.json``; by default the packaged
         all-MiniLM-L6-v2. Only whole-word tokens (letters only, no ``##``
         pieces, at least ``min_length`` long) are kept; ``words`` restricts
-        the table further, e.g. to the catalogue's vocabulary.
+        the table further, e.g. to the catalogue's vocabulary. ``verbose``
+        shows a progress bar for the neighbour search.
         """
         k, min_length = check_count("k", k), check_count("min_length", min_length)
         check_range("min_similarity", min_similarity, -1.0, 1.0)
@@ -203,17 +207,18 @@ class SynonymTable:
         ]
         if len(rows) < 2:
             raise LongtailError(f"fewer than two whole-word tokens of {path} are left; pass more words")
-        neighbours, scores = nearest_neighbours(embeddings[rows], k, min_similarity)
+        neighbours, scores = nearest_neighbours(embeddings[rows], k, min_similarity, verbose=verbose)
         return cls([vocab[i] for i in rows], neighbours, scores)
 
 
 def nearest_neighbours(
-    vectors: np.ndarray, k: int, min_similarity: float = -1.0, *, chunk_size: int = 1024
+    vectors: np.ndarray, k: int, min_similarity: float = -1.0, *, chunk_size: int = 1024, verbose: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cosine top-``k`` neighbours of each row among the other rows.
 
     Returns ``(indices, similarities)`` of shape (n, k), best first; pairs
     below ``min_similarity`` and rows with a zero vector get index ``-1``.
+    ``verbose`` shows a progress bar over the row blocks.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     n = vectors.shape[0]
@@ -224,7 +229,7 @@ def nearest_neighbours(
     sims = np.zeros((n, k), dtype=np.float64)
     if k_eff < 1:
         return indices, sims
-    for start in range(0, n, chunk_size):
+    for start in _progress(range(0, n, chunk_size), "nearest neighbours", verbose):
         stop = min(start + chunk_size, n)
         block = unit[start:stop] @ unit.T
         block[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # a word is not its own neighbour
@@ -238,6 +243,15 @@ def nearest_neighbours(
     # keep valid neighbours first so that rows read as "best first, then padding"
     order = np.argsort(indices < 0, axis=1, kind="stable")
     return np.take_along_axis(indices, order, axis=1), np.take_along_axis(sims, order, axis=1)
+
+
+def _progress(steps: range, description: str, enabled: bool) -> Iterable[int]:
+    """``steps``, with a rich progress bar when ``enabled`` (rich is imported only then)."""
+    if not enabled:
+        return steps
+    from rich.progress import track
+
+    return track(steps, description=description, transient=True)
 
 
 def _cooccurrence(docs: list[list[str]], vocab: list[str], window: int) -> sparse.csr_matrix:
@@ -341,7 +355,9 @@ class _ModelFiles:
             with zipfile.ZipFile(path) as zf:
                 self._names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
         else:
-            raise InputError("not a model folder or zip", file=str(path), fix="pass the folder holding model.safetensors")
+            raise InputError(
+                "not a model folder or zip", file=str(path), fix="pass the folder holding model.safetensors"
+            )
 
     def has(self, name: str) -> bool:
         return name in self._names

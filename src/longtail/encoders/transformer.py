@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from longtail.encoders import fastbert
 from longtail.encoders.batching import BatchPlan, TokenizedTexts, as_text_list, dedupe, plan_batches
 from longtail.encoders.cache import EmbeddingCache, text_digests
 from longtail.encoders.weights import cache_root, packaged_model_dir, resolve_model
@@ -76,6 +77,17 @@ def state_checksum(module: torch.nn.Module) -> str:
         digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
         digest.update(tensor.detach().reshape(-1).cpu().contiguous().view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor | None, *, normalize: bool = False) -> torch.Tensor:
+    """Average of the token vectors the mask keeps (all when None), in float32; optionally L2-normalised."""
+    hidden = hidden.float()
+    if attention_mask is None:
+        pooled = hidden.mean(dim=1)
+    else:
+        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1e-9)
+    return F.normalize(pooled, dim=-1) if normalize else pooled
 
 
 @contextlib.contextmanager
@@ -211,6 +223,7 @@ class TransformerEncoder:
         self._checksum = checksum or state_checksum(self.model)
         self._cache_root = None if cache_dir is False else Path(cache_dir)
         self._caches: dict[str, EmbeddingCache] = {}
+        self._fast: tuple[tuple, fastbert.FastBert] | None = None
         self.last_stats: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -288,18 +301,23 @@ class TransformerEncoder:
 
     def forward_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                          *, normalize: bool = False) -> torch.Tensor:
-        """Mean-pooled last hidden states (float32, (batch, dim)); differentiable, for fine-tuning.
+        """Mean-pooled last hidden states (float32, (batch, dim)) of the transformers module; differentiable, for fine-tuning.
 
         ``attention_mask`` None means no padding. ``normalize`` L2-normalises
         the rows, as :meth:`encode` does.
         """
-        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
-        if attention_mask is None:
-            pooled = hidden.mean(dim=1)
-        else:
-            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1e-9)
-        return F.normalize(pooled, dim=-1) if normalize else pooled
+        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return mean_pool(hidden, attention_mask, normalize=normalize)
+
+    def _inference_forward(self):
+        """hidden = forward(input_ids, mask): the lean BERT pass when it applies, else the module under autocast."""
+        if fastbert.supports(self.model):
+            signature = self._weights_signature()
+            if self._fast is None or self._fast[0] != signature:
+                self._fast = (signature, fastbert.FastBert(self.model, self.dtype))
+            return self._fast[1], contextlib.nullcontext()
+        autocast = torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32)
+        return (lambda ids, mask: self.model(input_ids=ids, attention_mask=mask).last_hidden_state), autocast
 
     # -- encoding --------------------------------------------------------------------------
 
@@ -334,6 +352,10 @@ class TransformerEncoder:
         }
         return vectors[inverse]
 
+    @staticmethod
+    def _pooled_batch(forward, ids: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return mean_pool(forward(ids, mask), mask, normalize=True)
+
     def _encode_unique(self, texts: list[str], advance) -> tuple[np.ndarray, int]:
         tokens = self.token_ids(texts)
         plan: BatchPlan = plan_batches(tokens.lengths, self.batch_size)
@@ -342,16 +364,15 @@ class TransformerEncoder:
         ranked = torch.empty((len(texts), self.dim), dtype=torch.float32, device=self.device)
         was_training = self.model.training
         self.model.eval()
-        autocast = torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32)
         try:
-            with torch.inference_mode(), autocast:
-                for batch in plan.batches:
-                    ids, mask = self._padded(flat, order[batch.start : batch.stop], batch.width)
-                    # No mask for equal-length batches: no padding to hide, and no host sync to check for it.
-                    ranked[batch.start : batch.stop] = self.forward_features(
-                        ids, None if batch.uniform else mask, normalize=True
-                    )
-                    advance(batch.stop - batch.start)
+            with torch.inference_mode():
+                forward, precision = self._inference_forward()
+                with precision:
+                    for batch in plan.batches:
+                        ids, mask = self._padded(flat, order[batch.start : batch.stop], batch.width)
+                        # No mask for equal-length batches: no padding to hide, and no host sync to check for it.
+                        ranked[batch.start : batch.stop] = self._pooled_batch(forward, ids, None if batch.uniform else mask)
+                        advance(batch.stop - batch.start)
         finally:
             self.model.train(was_training)
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)

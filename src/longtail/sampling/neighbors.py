@@ -161,7 +161,7 @@ def reference_columns(references: np.ndarray, dim: int, out: np.ndarray | None =
     return out
 
 
-_SEGMENT = 64  # rows per segment when a tile is searched by column
+_SEGMENT = 128  # rows per segment when a tile is searched by column
 
 
 def _row_hits(t: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -129,6 +129,8 @@ def _adjuster(attribute: str, piece: str) -> Builder:
 
 def _logit_adjuster(params: dict, ctx: BuildContext) -> Any:
     adjuster = resolve("longtail.adjust", "LogitAdjuster", "logit-adjuster")
+    # a class absent from training must not make log(prior) infinite
+    params.setdefault("smoothing", 1.0)
     return adjuster(**params, prior=ctx.class_counts)
 
 
