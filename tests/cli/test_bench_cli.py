@@ -58,6 +58,11 @@ def test_bench_runs_a_spec_resumes_and_says_where_results_are(tmp_path, fakes_on
     assert "done   synthetic/bench_fakes:MULTI/popular/focal seed 0  hit_rate" in first.output
     assert "4 trials done, 0 skipped, 0 failed" in first.output and str(out) in first.output
     assert pl.read_parquet(out / "results.parquet").select("trial_id").n_unique() == 4
+    board = pl.read_csv(out / "leaderboard.csv")
+    assert {"dataset", "task", "model", "strategy", "metric", "mean", "ci_low", "ci_high", "p_value"} <= set(board.columns)
+    assert set(board.get_column("strategy")) == {"baseline", "focal", "weighted-ce", "random-over"}
+    assert f"report: {out / 'report.html'}" in first.output and (out / "report.html").is_file()
+    assert "bench_fakes:MULTI" in first.output  # the leaderboard was printed
     again = invoke(str(spec), "--out", str(out), "--executor", "inline")
     assert again.exit_code == 0, again.output
     assert "0 trials done, 4 already done" in again.output

@@ -83,6 +83,7 @@ def test_non_numeric_columns_are_refused_by_distance_samplers():
         SMOTE(k_neighbors=2).fit_resample(frame, [0] * 15 + [1] * 5)
 
 
+@pytest.mark.slow
 def test_the_package_runs_with_polars_and_pandas_unavailable_and_without_torch():
     code = (
         "import sys\n"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from longtail.sampling import neighbors
+from longtail.sampling import neighbor_space, neighbors
 from longtail.sampling.approximate import ClusterSearch
 from longtail.sampling.neighbors import kneighbors
 
@@ -57,6 +57,7 @@ def test_threads_and_tile_sizes_do_not_change_the_result(n_jobs):
         np.testing.assert_array_equal(kneighbors(X, 6, tile=tile, n_jobs=n_jobs), expected)
 
 
+@pytest.mark.slow
 def test_torch_path_equals_sklearn():
     pytest.importorskip("torch")
     rng = np.random.default_rng(5)
@@ -78,7 +79,7 @@ def test_rows_the_proof_cannot_settle_are_searched_again_in_float64(monkeypatch)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(neighbors, "_exact_float64", spy)
-    monkeypatch.setattr(neighbors, "rounding_bound", lambda *a, **k: np.full(a[0].shape, 1e9))
+    monkeypatch.setattr(neighbor_space, "rounding_bound", lambda *a, **k: np.full(a[0].shape, 1e9))
     np.testing.assert_array_equal(kneighbors(X, 4), _sklearn(X, 4)[1])
     assert calls == [400]
 

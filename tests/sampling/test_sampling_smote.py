@@ -162,6 +162,7 @@ def test_adasyn_rows_lie_on_segments_from_their_base_rows():
     assert found.all()
 
 
+@pytest.mark.slow
 def test_same_seed_same_rows_and_device_cpu_gives_the_same_result():
     pytest.importorskip("torch")
     X, y = _data(6)

@@ -196,10 +196,10 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(kind: str, jobs: int, address: str | None = None, device: str = "cpu") -> Executor:
-    """The executor called ``kind`` ("local", "ray" or "inline") with ``jobs`` workers."""
+def make_executor(kind: str, jobs: int | None, address: str | None = None, device: str = "cpu") -> Executor:
+    """The executor called ``kind`` ("local", "ray" or "inline") with ``jobs`` workers (Ray: None for all CPUs)."""
     if kind == "local":
-        return LocalExecutor(jobs)
+        return LocalExecutor(jobs or 1)
     if kind == "ray":
         return RayExecutor(address, jobs, device)
     if kind == "inline":

@@ -215,14 +215,15 @@ def _run_pending(
     console: Console,
 ) -> bool:
     """Run the trials with a progress bar; True when Ctrl-C stopped the run."""
-    jobs = jobs or default_jobs()
-    units = group_trials(pending, min_units=jobs)
-    runner = make_executor(kind, min(jobs, len(units)), address, device)
+    if jobs is None and kind != "ray":  # Ray's default is the cluster's CPU count
+        jobs = default_jobs()
+    runner = make_executor(kind, jobs, address, device)
+    units = group_trials(pending, min_units=runner.slots)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     interrupted = finished = False
     with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task(f"trials ({runner.slots} workers)", total=len(pending))
+        bar = progress.add_task(f"trials ({min(runner.slots, len(units))} workers)", total=len(pending))
         recorder.print = progress.console.print
         try:
             schedule(runner, units, lambda trial, outcome: (recorder(trial, outcome), progress.advance(bar)))

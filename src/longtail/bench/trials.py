@@ -47,6 +47,7 @@ class Embedder:
     batch_size: int | None = None
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 embeddings of ``texts``, one row per text."""
         from longtail.encoders.cache import text_digests
 
         texts = [str(text) for text in texts]

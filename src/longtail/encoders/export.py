@@ -70,12 +70,21 @@ def export_fp16(dest: str | Path, model: str | Path | None = None, *, overwrite:
             },
         }
         (staging / CHECKSUM_FILE).write_text(json.dumps(listing, indent=2) + "\n")
+        _default_permissions(staging)
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(staging, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def _default_permissions(folder: Path) -> None:
+    """Temporary folders and files are private; the export is meant to be copied and shared."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def _write_sentence_transformers_layout(folder: Path, max_seq_length: int | None) -> None:

@@ -129,9 +129,10 @@ class TransformerEncoder:
     ``model``: None for the packaged all-MiniLM-L6-v2, a local transformers /
     sentence-transformers folder (an fp16 export included), or a Hugging Face
     Hub id ``"org/name"`` when online. ``device``: cuda > mps > cpu when None.
-    ``dtype``: compute precision (``"fp32"``, ``"fp16"``, ``"bf16"``), applied
-    with autocast so the weights stay float32 for fine-tuning; default fp16 on
-    cuda, fp32 elsewhere. ``cache_dir``: on-disk embedding cache, None for
+    ``dtype``: compute precision of :meth:`encode` (``"fp32"``, ``"fp16"``,
+    ``"bf16"``; default fp16 on cuda, fp32 elsewhere): BERT models run a lean
+    pass over a weight snapshot in that precision, others run under autocast;
+    ``.model`` itself stays float32 for fine-tuning. ``cache_dir``: on-disk embedding cache, None for
     :func:`default_cache_dir`, False for none. ``progress``: a rich bar, None
     for one on a terminal when there are many texts.
 

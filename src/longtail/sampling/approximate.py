@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from longtail.sampling.neighbors import Space, kneighbors, reference_columns
+from longtail.sampling.neighbor_space import Space, reference_columns
+from longtail.sampling.neighbors import kneighbors
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class BaseSampler(BaseEstimator):
         y_arr = convert.to_numpy_y(y)
         convert.check_lengths(X_arr, y_arr)
         if numeric:
-            convert.check_finite(X_arr)
+            convert.check_finite(X_arr, convert.describe(X).columns)
         self.sampling_strategy_ = resolve_sampling_strategy(self.sampling_strategy, y_arr, self._sampling_type)
         self.n_features_in_ = X_arr.shape[1]
         return X_arr, y_arr

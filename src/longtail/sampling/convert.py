@@ -12,12 +12,23 @@ from typing import Any
 
 import numpy as np
 
+from longtail.errors import InputError
+
 _FINITE_CHUNK = 1 << 20  # elements checked at a time: bounds the temporary mask
 
 
 def _library(obj: Any) -> str:
     module = type(obj).__module__.split(".")[0]
     return module if module in ("pandas", "polars") else "numpy"
+
+
+class SamplingInputError(InputError, ValueError):
+    """Bad data given to a sampler.
+
+    A ``ValueError``, as imbalanced-learn raises for bad input, and an
+    :class:`~longtail.errors.InputError`, so the command line shows it as one
+    line naming the column and row.
+    """
 
 
 @dataclass
@@ -50,15 +61,17 @@ def to_numpy_y(y: Any) -> np.ndarray:
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr.ravel()
     if arr.ndim != 1:
-        raise ValueError(
-            f"y has shape {arr.shape}; give one label per row (a 1-D array or a single column)"
-        )
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise ValueError(f"y has a missing label at row {int(np.flatnonzero(np.isnan(arr))[0])}; drop or fill it")
-    if arr.dtype == object:
+        raise SamplingInputError(f"y has shape {arr.shape}", column="y", fix="give one label per row (a 1-D array or a single column)")
+    if arr.dtype.kind == "f":
+        missing = np.isnan(arr)
+    elif arr.dtype == object:
         missing = np.equal(arr, None)
-        if missing.any():
-            raise ValueError(f"y has a missing label at row {int(np.flatnonzero(missing)[0])}; drop or fill it")
+    else:
+        return arr
+    if missing.any():
+        raise SamplingInputError(
+            f"{int(missing.sum())} missing label(s)", column="y", row=int(np.flatnonzero(missing)[0]), fix="drop or fill those rows"
+        )
     return arr
 
 
@@ -66,24 +79,24 @@ def to_numpy_x(X: Any, *, numeric: bool) -> np.ndarray:
     """``X`` as a 2-D numpy array; ``numeric`` demands numbers (for distance-based samplers)."""
     if _library(X) in ("pandas", "polars"):
         if numeric:
-            schema = dict(zip(X.columns, X.dtypes))
-            bad = [str(c) for c, t in schema.items() if not _is_numeric_dtype(t)]
+            bad = [str(c) for c, t in zip(X.columns, X.dtypes) if not _is_numeric_dtype(t)]
             if bad:
-                raise ValueError(
-                    f"X has non-numeric column(s) {bad}; encode them as numbers "
-                    "or use a random sampler, which accepts any column type"
+                raise SamplingInputError(
+                    f"non-numeric column(s) {bad} in X",
+                    column=bad[0],
+                    fix="encode them as numbers, or use a random sampler, which accepts any column type",
                 )
         arr = X.to_numpy()
     else:
         arr = np.asarray(X)
     if arr.ndim != 2:
-        raise ValueError(f"X has shape {arr.shape}; give a 2-D array (rows x features)")
+        raise SamplingInputError(f"X has shape {arr.shape}", column="X", fix="give a 2-D array (rows x features)")
     if numeric and arr.dtype.kind not in "fiub":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"X has non-numeric values ({arr.dtype}); encode them as numbers for this sampler"
+            raise SamplingInputError(
+                f"X has non-numeric values ({arr.dtype})", column="X", fix="encode them as numbers for this sampler"
             ) from exc
     return arr
 
@@ -94,26 +107,27 @@ def _is_numeric_dtype(dtype: Any) -> bool:
     return getattr(dtype, "kind", "O") in "fiub"  # numpy and pandas dtypes both have a kind
 
 
-def check_finite(X: np.ndarray, what: str = "X") -> None:
-    """Raise ``ValueError`` naming the first row with NaN or infinity."""
+def check_finite(X: np.ndarray, columns: list[str] | None = None) -> None:
+    """Raise :class:`SamplingInputError` naming the first row and column with NaN or infinity."""
     if X.dtype.kind not in "fc":
         return
     flat_rows = max(1, _FINITE_CHUNK // max(1, X.shape[1]))
     for start in range(0, X.shape[0], flat_rows):
-        block = X[start : start + flat_rows]
-        finite = np.isfinite(block)
+        finite = np.isfinite(X[start : start + flat_rows])
         if not finite.all():
-            row = start + int(np.flatnonzero(~finite.all(axis=1))[0])
-            raise ValueError(
-                f"{what} has NaN or infinite values (first at row {row}); "
-                "impute or drop them before resampling (e.g. sklearn.impute.SimpleImputer)"
+            row, col = divmod(int(np.flatnonzero(~finite)[0]), X.shape[1])
+            raise SamplingInputError(
+                "NaN or infinite value in X",
+                column=columns[col] if columns else f"X[:, {col}]",
+                row=start + row,
+                fix="impute or drop those rows before resampling (e.g. sklearn.impute.SimpleImputer)",
             )
 
 
 def check_lengths(X: np.ndarray, y: np.ndarray) -> None:
-    """Raise ``ValueError`` when X and y disagree on the number of rows."""
+    """Raise :class:`SamplingInputError` when X and y disagree on the number of rows."""
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; give one label per row of X")
+        raise SamplingInputError(f"X has {X.shape[0]} rows but y has {y.shape[0]}", column="y", fix="give one label per row of X")
 
 
 def take_rows(converted: np.ndarray, frame: Frame, indices: np.ndarray) -> Any:

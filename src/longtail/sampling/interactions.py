@@ -35,12 +35,14 @@ def _with_rows(data: Any, rows: np.ndarray) -> Any:
     return data.replace(interactions=table) if isinstance(data, Dataset) else table
 
 
-def _groups(table: pl.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """A dense code per row for ``column`` and the number of rows of each code."""
+def _groups(table: pl.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dense code per row for ``column``, the rows of each code, and where each code starts
+    once rows are sorted by code."""
     if column not in table.columns:
         raise ValueError(f"column={column!r} is not in the interactions (has: {', '.join(table.columns)}); name one of them")
     codes = table.select(pl.col(column).rank("dense")).to_series().to_numpy().astype(np.int64) - 1
-    return codes, np.bincount(codes)
+    counts = np.bincount(codes)
+    return codes, counts, np.cumsum(counts) - counts
 
 
 class PopularityUnderSampler:
@@ -75,14 +77,13 @@ class PopularityUnderSampler:
     def fit_resample(self, data: Any) -> Any:
         """``data`` with the interactions of items above the cap thinned to the cap."""
         table = _interactions(data)
-        codes, counts = _groups(table, self.column)
+        codes, counts, starts = _groups(table, self.column)
         if self.max_per_item is not None:
             cap = int(self.max_per_item)
         else:
             cap = max(1, math.ceil(float(np.quantile(counts[counts > 0], self.quantile))))
         rng = make_rng(self.random_state)
         order = np.lexsort((rng.random(codes.size), codes))  # rows grouped by item, random within an item
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         rank = np.arange(codes.size) - starts[codes[order]]
         kept = np.sort(order[rank < cap])
         self.cap_ = cap
@@ -112,10 +113,9 @@ class TailOverSampler:
     def fit_resample(self, data: Any) -> Any:
         """``data`` with copies of tail-item interactions appended."""
         table = _interactions(data)
-        codes, counts = _groups(table, self.column)
+        codes, counts, starts = _groups(table, self.column)
         need = np.maximum(self.min_per_item - counts, 0)
         by_group = np.argsort(codes, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         group_of_copy = np.repeat(np.arange(counts.size), need)
         rng = make_rng(self.random_state)
         offsets = rng.integers(0, counts[group_of_copy]) if group_of_copy.size else group_of_copy

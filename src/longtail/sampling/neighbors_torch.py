@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from longtail.sampling.neighbors import Space, make_space, reference_columns
+from longtail.sampling.neighbor_space import Space, make_space, reference_columns
 
 _BLOCK_BYTES = 256 << 20  # one block of the distance matrix on the device
 

@@ -102,8 +102,15 @@ class _NeighborSampler(BaseSampler):
     """Shared parameters and neighbour search of the SMOTE family."""
 
     _sampling_type = OVER
-
     _k_name = "k_neighbors"
+
+    def __init__(self, *, sampling_strategy: Any, random_state: Any, search: Any, device: str | None, n_jobs: int | None, verbose: bool) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.search = search
+        self.device = device
+        self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self) -> None:
         _check_positive_int(getattr(self, self._k_name), self._k_name)
@@ -147,13 +154,10 @@ class SMOTE(_NeighborSampler):
         n_jobs: int | None = None,
         verbose: bool = False,
     ) -> None:
-        self.sampling_strategy = sampling_strategy
-        self.random_state = random_state
+        super().__init__(
+            sampling_strategy=sampling_strategy, random_state=random_state, search=search, device=device, n_jobs=n_jobs, verbose=verbose
+        )
         self.k_neighbors = k_neighbors
-        self.search = search
-        self.device = device
-        self.n_jobs = n_jobs
-        self.verbose = verbose
 
     def _plan(self, X: np.ndarray, y: np.ndarray, label: Any, n_new: int) -> list[Plan]:
         members = X[y == label]
@@ -259,13 +263,10 @@ class ADASYN(_NeighborSampler):
         n_jobs: int | None = None,
         verbose: bool = False,
     ) -> None:
-        self.sampling_strategy = sampling_strategy
-        self.random_state = random_state
+        super().__init__(
+            sampling_strategy=sampling_strategy, random_state=random_state, search=search, device=device, n_jobs=n_jobs, verbose=verbose
+        )
         self.n_neighbors = n_neighbors
-        self.search = search
-        self.device = device
-        self.n_jobs = n_jobs
-        self.verbose = verbose
 
     def _resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self.per_row_counts_ = {}

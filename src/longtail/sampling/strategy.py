@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from longtail.sampling.convert import SamplingInputError
+
 OVER = "over-sampling"
 UNDER = "under-sampling"
 CLEAN = "clean-sampling"
@@ -35,35 +37,23 @@ def class_counts(y: np.ndarray) -> dict[Any, int]:
 def _from_string(form: str, counts: dict[Any, int], kind: str) -> dict[Any, int]:
     if form == "auto":
         form = "not majority" if kind == OVER else "not minority"
+    # Over-sampling the majority or under-sampling the minority has no meaning.
+    forbidden = "majority" if kind == OVER else "minority"
+    if form == forbidden:
+        allowed = [f for f in STRING_FORMS if f != forbidden]
+        raise ValueError(f"sampling_strategy={form!r} cannot be used by a {kind} sampler; use one of {allowed}")
     majority = max(counts, key=counts.get)
     minority = min(counts, key=counts.get)
-    if kind == OVER:
-        if form == "majority":
-            raise ValueError(
-                "sampling_strategy='majority' cannot be used to over-sample: "
-                "use 'minority', 'not majority', 'all' or 'auto'"
-            )
-        targeted = {
-            "minority": [minority],
-            "not minority": [c for c in counts if c != minority],
-            "not majority": [c for c in counts if c != majority],
-            "all": list(counts),
-        }[form]
-        top = counts[majority]
-        return {c: top - counts[c] for c in targeted}
-    if form == "minority":
-        raise ValueError(
-            "sampling_strategy='minority' cannot be used to under-sample or clean: "
-            "use 'majority', 'not minority', 'not majority', 'all' or 'auto'"
-        )
     targeted = {
+        "minority": [minority],
         "majority": [majority],
         "not minority": [c for c in counts if c != minority],
         "not majority": [c for c in counts if c != majority],
         "all": list(counts),
     }[form]
-    low = counts[minority]
-    return {c: low for c in targeted}
+    if kind == OVER:
+        return {c: counts[majority] - counts[c] for c in targeted}
+    return {c: counts[minority] for c in targeted}
 
 
 def _check_known(classes: Any, counts: dict[Any, int]) -> None:
@@ -167,8 +157,8 @@ def resolve_sampling_strategy(
         raise ValueError(f"kind={kind!r} is unknown; use one of {KINDS}")
     counts = class_counts(y)
     if len(counts) < 2:
-        raise ValueError(
-            f"y has a single class ({list(counts)}); resampling needs at least two classes"
+        raise SamplingInputError(
+            f"y has a single class ({list(counts)})", column="y", fix="resampling needs at least two classes"
         )
     if isinstance(sampling_strategy, str):
         if sampling_strategy not in STRING_FORMS:

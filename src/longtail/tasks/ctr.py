@@ -221,19 +221,27 @@ def _recall(y: np.ndarray, decided: np.ndarray) -> float:
     return float(decided[y == 1].mean())
 
 
+def decision_rows(y: np.ndarray, decided: np.ndarray) -> list[MetricRow]:
+    """Precision, recall and F1 of the positive class, ``2 TP / (2 TP + FP + FN)``."""
+    tp = float(decided[y == 1].sum())
+    fp, fn = float(decided.sum()) - tp, float(y.sum()) - tp
+    return [
+        MetricRow("f1", 2 * tp / (2 * tp + fp + fn)),
+        MetricRow("recall", tp / (tp + fn)),
+        MetricRow("precision", tp / (tp + fp) if tp + fp else 0.0),
+    ]
+
+
 def overall_rows(y: np.ndarray, proba: np.ndarray, decided: np.ndarray, threshold: float) -> list[MetricRow]:
     """Accuracy, calibration and decision metrics over all test impressions."""
     from longtail import metrics as M
 
-    predicted = int(decided.sum())
     return [
         MetricRow("roc_auc", M.roc_auc(y, proba)),
         MetricRow("pr_auc", M.pr_auc(y, proba)),
         MetricRow("log_loss", M.log_loss(y, proba)),
         MetricRow("ece", M.expected_calibration_error(y, proba)),
-        MetricRow("f1", M.f1(y, decided, labels=[1])),
-        MetricRow("recall", _recall(y, decided)),
-        MetricRow("precision", float(decided[y == 1].sum() / predicted) if predicted else 0.0),
+        *decision_rows(y, decided),
         MetricRow("positive_rate", float(y.mean())),
         MetricRow("predicted_positive_rate", float(decided.mean())),
         MetricRow("threshold", float(threshold)),
@@ -329,7 +337,7 @@ def _build_ensemble(ctx: TrialContext, params: dict[str, Any]) -> Any:
 
 
 # ------------------------------------------------------------------- task
-def _all_parts(split: Split) -> tuple[Any, pl.Series]:
+def all_parts(split: Split) -> tuple[Any, pl.Series]:
     """The split's parts as one dataset, and the part of each interaction."""
     frames, parts = [], []
     for code, name in enumerate(PARTS):
@@ -371,7 +379,7 @@ class CTRTask:
         if not strategy.applies_to(self.kind):
             raise LongtailError(f"strategy {strategy.name} does not apply to task {self.name}")
         estimator = build_model(model, ctx, model_params)
-        whole, parts = _all_parts(split)
+        whole, parts = all_parts(split)
         level = target_level(whole, ctx.params.get("target"))
         gap = float(ctx.params.get("session_gap_minutes", SESSION_GAP_MINUTES))
         impressions, counts = build_impressions(whole, parts, level, gap)

@@ -30,7 +30,8 @@ import polars as pl
 from scipy import sparse
 
 from longtail.data import columns as C
-from longtail.data.splits import COLD_ITEM, COLD_USER, Split, leave_last_out
+from longtail.data import Dataset
+from longtail.data.splits import COLD_ITEM, COLD_USER, Split
 from longtail.errors import LongtailError
 from longtail.tasks.base import MetricRow, TrialContext
 
@@ -69,6 +70,37 @@ class Indexed:
 
 
 # ------------------------------------------------------------------ data
+def hold_out_last_item(ds: Dataset) -> Split:
+    """Per user, every interaction with the item they met last goes to test; the rest is training.
+
+    Items are ordered by the user's first interaction with them (ties by row
+    order), so the held-out item is the user's most recent new item and never
+    appears in their training history (a plain last-interaction split would
+    mostly hold out a click or purchase of an item already viewed). Users
+    with fewer than two distinct items stay wholly in training.
+    """
+    inter = ds.interactions.with_row_index("_row")
+    pairs = (
+        inter.group_by(C.USER_ID, C.ITEM_ID)
+        .agg(pl.col(C.TIMESTAMP).min().alias("_first"), pl.col("_row").min())
+        .sort("_first", "_row")
+        .with_columns(pl.len().over(C.USER_ID).alias("_n"), pl.int_range(pl.len()).over(C.USER_ID).alias("_rank"))
+    )
+    held = pairs.filter((pl.col("_n") >= 2) & (pl.col("_rank") == pl.col("_n") - 1)).select(C.USER_ID, C.ITEM_ID)
+    is_test = inter.join(held.with_columns(pl.lit(True).alias("_test")), on=[C.USER_ID, C.ITEM_ID], how="left",
+                         maintain_order="left").get_column("_test").fill_null(False)
+    train, test = ds.interactions.filter(~is_test), ds.interactions.filter(is_test)
+    n_users = pairs.get_column(C.USER_ID).n_unique()
+    info = {"method": "hold_out_last_item", "users_held_out": held.height, "users_kept_in_train": n_users - held.height}
+    test = test.with_columns(
+        pl.lit(False).alias(COLD_USER), (~pl.col(C.ITEM_ID).is_in(train.get_column(C.ITEM_ID).unique().implode())).alias(COLD_ITEM)
+    )
+    return Split(
+        train=ds.replace(interactions=train, meta={**ds.meta, "split": {**info, "part": "train", "interactions": train.height}}),
+        test=ds.replace(interactions=test, meta={**ds.meta, "split": {**info, "part": "test", "interactions": test.height}}),
+    )
+
+
 def _positive_interactions(split: Split, positive_event: str | None) -> Split:
     """The split, redone on interactions at or above ``positive_event`` ("all" / None keeps every event)."""
     if positive_event in (None, "all"):
@@ -84,10 +116,10 @@ def _positive_interactions(split: Split, positive_event: str | None) -> Split:
         part.interactions.drop(COLD_USER, COLD_ITEM, strict=False) for part in (split.valid, split.test) if part is not None
     ]
     level = ds.event_order.index(event)
-    positives = ds.replace(interactions=pl.concat(parts, how="vertical_relaxed")).interactions.filter(ds.event_rank() >= level)
+    positives = pl.concat(parts, how="vertical_relaxed").filter(ds.event_rank() >= level)
     if positives.height == 0:
         raise LongtailError(f"dataset {ds.name} has no '{event}' interactions; choose a lower positive_event")
-    return leave_last_out(ds.replace(interactions=positives))
+    return hold_out_last_item(ds.replace(interactions=positives))
 
 
 def _index_of(ids: np.ndarray, column: str, name: str) -> pl.DataFrame:
@@ -315,8 +347,8 @@ class RecommendTask:
         return inter.height > 0 and inter.get_column(C.USER_ID).n_unique() >= 2 and inter.get_column(C.ITEM_ID).n_unique() >= 2
 
     def split(self, dataset: Any, seed: int) -> Split:
-        """Each user's last interaction held out (deterministic: ``seed`` is not needed)."""
-        return leave_last_out(dataset)
+        """Each user's last new item held out (:func:`hold_out_last_item`; deterministic, ``seed`` is unused)."""
+        return hold_out_last_item(dataset)
 
     def run(
         self,
