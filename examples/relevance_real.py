@@ -8,6 +8,7 @@ file as it finishes (a re-run skips trials already there), and prints mean
     python examples/relevance_real.py                       # bi-encoder and cross-encoder, CPU
     python examples/relevance_real.py --device cuda --epochs 3
     python examples/relevance_real.py --models biencoder --strategies baseline logit-adjust threshold
+    python examples/relevance_real.py --threads 1 --out esci.jsonl   # busy CPU: one thread per process
 
 The data folder is ``$LONGTAIL_DATA/esci_sample`` (default ``../shared/datasets``).
 """
@@ -46,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32, help="cross-encoder batch size")
     parser.add_argument("--lr", type=float, default=5e-5, help="cross-encoder encoder learning rate")
     parser.add_argument("--out", type=Path, default=Path("relevance_results.jsonl"), help="JSON-lines trial log")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (1 is fastest on a machine busy with other work)")
     parser.add_argument("--progress", action="store_true", help="show training progress bars")
     return parser.parse_args(argv)
 
@@ -131,6 +134,10 @@ def summarise(done: dict[tuple, dict], seeds: list[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the missing trials and print the summary."""
     args = parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     done = run_trials(args)
     print(summarise(done, args.seeds))
     return 0

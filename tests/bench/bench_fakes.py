@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 import zlib
 
 import numpy as np
@@ -67,6 +68,8 @@ class FakeTask:
             raise RuntimeError(f"{model} cannot fit with {strategy.name}")
         if model == "picky" and strategy.loss is not None:
             raise StrategyError(f"model picky cannot use the loss of strategy {strategy.name}")
+        if params.get("warn"):
+            warnings.warn(f"{model} saw few rows", UserWarning, stacklevel=1)
         if model == "slow":
             time.sleep(float(params.get("sleep", 0.5)))
         counts = split.train.interactions.group_by(C.ITEM_ID).len().sort(["len", C.ITEM_ID], descending=[True, False])

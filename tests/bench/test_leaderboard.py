@@ -98,7 +98,7 @@ def test_print_leaderboard_shows_every_board_the_legend_and_failures(tmp_path):
     assert "ndcg@10 ↑ ★" in out and "exposure_gini@10 ↓" in out
     good = boards[1].cell("good", "ndcg@10")
     assert good.stars and good.text() in out
-    assert "paired t-test, Holm" in out and "1 trials failed" in out
+    assert "paired t-test, Holm" in out and "1 trial failed" in out
 
 
 def test_print_leaderboard_without_finished_trials(tmp_path):

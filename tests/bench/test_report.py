@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from longtail.bench.report import MAX_GROUPS, write_outputs
 from longtail.bench.stats import pareto_front
+from longtail.bench.store import ResultStore
 from longtail.cli.main import app
 
 HOSTILE_DATASET = "<img src=x onerror=alert(1)>"
@@ -179,6 +180,14 @@ def test_a_folder_with_only_failures_gets_a_report(tmp_path):
     folder = write_store(tmp_path / "run", make_rows({"baseline": BASE}).head(0), errors=[ERROR])
     page = write_outputs(folder)["report"].read_text()
     assert chart_data(page) == [] and html.escape(HOSTILE_MESSAGE) in page
+
+
+def test_a_run_where_everything_was_skipped_gets_a_report(tmp_path):
+    store = ResultStore(tmp_path / "run")
+    store.write_skipped([{"dataset": "shop", "task": "ctr", "strategy": "logq", "reason": "<retrieval only>",
+                          "model": None}])
+    page = write_outputs(store.folder)["report"].read_text()
+    assert "1 combination was skipped" in page and html.escape("<retrieval only>") in page
 
 
 # --------------------------------------------------------------------------- CLI

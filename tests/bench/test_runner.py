@@ -175,6 +175,19 @@ def test_a_strategy_the_model_refuses_is_skipped_once_not_failed(tmp_path):
     assert json.loads((tmp_path / "skipped.json").read_text())[0]["model"] == "picky"
 
 
+@pytest.mark.parametrize("verbose", [True, False])
+def test_warnings_are_caught_per_trial_and_shown_with_verbose(tmp_path, verbose):
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    spec = make_spec(tasks=[{"name": "bench_fakes:MULTI", "model_params": {"popular": {"warn": True}}}], seeds=[0])
+    run(spec, tmp_path, console=console, verbose=verbose)
+    text = console.export_text()
+    shown = "warn   synthetic/bench_fakes:MULTI/popular/focal seed 0: UserWarning: popular saw few rows"
+    assert (shown in text) == verbose
+    assert ("2 trials raised warnings; run with -v to see them" in text) != verbose
+
+
 def test_filters_save_models_and_task_params(tmp_path):
     spec = make_spec(
         tasks=[{"name": "bench_fakes:MULTI", "params": {"extra_metric": True}}],

@@ -63,6 +63,7 @@ def _reference(baseline, candidate):
     return sps.ttest_rel(candidate, baseline).pvalue, sps.wilcoxon(differences).pvalue
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # scipy's own warning on the constant-shift row
 def test_paired_tests_match_scipy_row_by_row():
     rng = np.random.default_rng(7)
     baseline = rng.normal(size=(40, 5))
@@ -75,6 +76,19 @@ def test_paired_tests_match_scipy_row_by_row():
         ref_t, ref_w = _reference(baseline[row], candidate[row])
         assert p_t[row] == pytest.approx(ref_t, rel=1e-9, abs=1e-300), row
         assert p_w[row] == pytest.approx(ref_w, rel=1e-9), row
+
+
+@pytest.mark.parametrize("n, rows", [(3, 120), (5, 30)])
+def test_wilcoxon_on_discrete_metrics_with_many_ties_and_zeros_matches_scipy(n, rows):
+    # per-group recall of small groups takes few values: zeros and ties everywhere
+    rng = np.random.default_rng(n)
+    baseline = rng.integers(0, 5, size=(rows, n)) / 4
+    candidate = rng.integers(0, 5, size=(rows, n)) / 4
+    _, p_w = paired_tests(baseline, candidate)
+    for row in range(baseline.shape[0]):
+        differences = candidate[row] - baseline[row]
+        expected = sps.wilcoxon(differences).pvalue if np.any(differences) else 1.0
+        assert p_w[row] == pytest.approx(expected, rel=1e-12), (row, differences)
 
 
 def test_paired_tests_on_one_comparison_give_scalars():

@@ -75,17 +75,19 @@ class ResultsFolder:
 def read_results(results_dir: str | Path) -> ResultsFolder:
     """Open a results folder: results.parquet (else every rows/*.parquet), spec.yaml, profiles/, errors/.
 
-    A missing folder, or one with neither rows nor failed trials, is a
-    LongtailError saying so.
+    A missing folder, or one with no rows and no failed or skipped trials,
+    is a LongtailError saying so.
     """
     folder = Path(results_dir)
     if not folder.is_dir():
         raise LongtailError(f"{folder}: no such results folder; give the folder `longtail bench` wrote")
     rows, source = _read_rows(folder)
     errors = _read_json_files(sorted((folder / "errors").glob("*.json")))
-    if rows.height == 0 and not errors:
+    skipped = _read_skipped(folder / "skipped.json")
+    if rows.height == 0 and not errors and not skipped:
         raise LongtailError(
-            f"{folder}: no results (no results.parquet, no rows/*.parquet, no errors/); run `longtail bench --out {folder}`"
+            f"{folder}: no results (no results.parquet or rows/*.parquet, no failed or skipped trials); "
+            f"run `longtail bench --out {folder}`"
         )
     return ResultsFolder(
         folder=folder,
@@ -93,7 +95,7 @@ def read_results(results_dir: str | Path) -> ResultsFolder:
         spec=_read_spec(folder / "spec.yaml"),
         profiles={path.stem: data for path, data in _read_json_map(sorted((folder / "profiles").glob("*.json"))).items()},
         errors=errors,
-        skipped=_read_skipped(folder / "skipped.json"),
+        skipped=skipped,
         source=source,
     )
 

@@ -153,6 +153,11 @@ def format_number(value: float, like: float | None = None) -> str:
     return f"{value:.{decimals}f}"
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """``"1 trial"`` / ``"3 trials"``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _finite(record: dict[str, Any]) -> dict[str, Any]:
     """NaN and infinities as None, so the record is valid JSON."""
     return {key: (None if isinstance(value, float) and not math.isfinite(value) else value)
@@ -236,18 +241,43 @@ def legend(baseline: str, confidence: float) -> str:
             "↑/↓ change (green better, red worse), * p<0.05, ** p<0.01 (paired t-test, Holm); bold = best")
 
 
-def board_table(board: Board) -> Table:
-    """A rich Table of one board (strategies down, metrics across)."""
+def board_table(board: Board, width: int | None = None) -> Table:
+    """A rich Table of one board (strategies down, metrics across).
+
+    With ``width``, the trailing non-headline columns that would not fit in
+    that many characters are left out (they are all in leaderboard.csv).
+    """
+    metrics = _fitting_columns(board, width) if width else board.metrics
     table = Table(header_style="bold")
-    table.add_column("strategy", no_wrap=True)
-    for metric in board.metrics:
-        direction = "↓" if board.lower_is_better(metric) else "↑"
-        label = f"{metric} {direction}" + (" ★" if metric in board.headline else "")
-        table.add_column(label, justify="right", no_wrap=True)
-    for strategy in board.strategies:
-        name = Text(strategy + (" (baseline)" if strategy == board.baseline and strategy != "baseline" else ""))
-        table.add_row(name, *(_rich_cell(board.cell(strategy, metric)) for metric in board.metrics))
+    table.add_column("strategy", no_wrap=True, min_width=max(map(len, _row_labels(board))))
+    for metric in metrics:
+        table.add_column(_column_label(board, metric), justify="right", overflow="fold")
+    for strategy, label in zip(board.strategies, _row_labels(board)):
+        table.add_row(label, *(_rich_cell(board.cell(strategy, metric)) for metric in metrics))
     return table
+
+
+def _row_labels(board: Board) -> list[str]:
+    return [name + (" (baseline)" if name == board.baseline and name != "baseline" else "") for name in board.strategies]
+
+
+def _column_label(board: Board, metric: str) -> str:
+    return f"{metric} {'↓' if board.lower_is_better(metric) else '↑'}" + (" ★" if metric in board.headline else "")
+
+
+def _fitting_columns(board: Board, width: int) -> list[str]:
+    """The board's columns, dropping non-headline ones from the right until the table fits ``width``."""
+    def needed(metric: str) -> int:
+        cells = [board.cell(strategy, metric) for strategy in board.strategies]
+        return max(len(_column_label(board, metric)), *(len(cell.text()) for cell in cells if cell)) + 3
+
+    used = max(map(len, _row_labels(board))) + 4
+    kept = []
+    for metric in board.metrics:
+        if metric in board.headline or used + needed(metric) <= width:
+            kept.append(metric)
+            used += needed(metric)
+    return kept
 
 
 def _rich_cell(cell: Cell | None) -> Text:
@@ -266,14 +296,19 @@ def print_leaderboard(
     *,
     metrics: Sequence[str] | None = None,
 ) -> list[Board]:
-    """Print the leaderboards of a results folder (one table per dataset x task x model); return them."""
+    """Print the leaderboards of a results folder (one table per dataset x task x model); return them.
+
+    ``metrics`` chooses the columns; by default they are the headline pair and
+    the other columns that fit the console's width.
+    """
     console = console or Console()
     results = results_dir if isinstance(results_dir, ResultsFolder) else read_results(results_dir)
     summary, infos = aggregate_folder(results)
     boards = build_boards(summary, infos, results.strategy_order(), metrics)
     for board in boards:
         console.print(Text(f"{board.title}  ({board.seeds} seeds)", style="bold"))
-        console.print(board_table(board))
+        # chosen columns are all shown; the default ones are trimmed to the terminal
+        console.print(board_table(board, None if metrics else console.width))
     if boards:
         console.print(legend(summary.baseline, summary.confidence), style="dim", highlight=False, markup=False)
     for line in [*summary.notes, *_failure_lines(results)]:
@@ -286,7 +321,8 @@ def print_leaderboard(
 def _failure_lines(results: ResultsFolder) -> list[str]:
     if not results.errors:
         return []
-    return [f"{len(results.errors)} trials failed; their errors are in {results.folder / 'errors'} and in the report"]
+    failed = counted(len(results.errors), "trial", "trials")
+    return [f"{failed} failed; their errors are in {results.folder / 'errors'} and in the report"]
 
 
 # --------------------------------------------------------------------------- files

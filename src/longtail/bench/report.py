@@ -16,20 +16,19 @@ from __future__ import annotations
 import html
 import json
 import math
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from typing import Any
 
-import zlib
-
 import numpy as np
 import polars as pl
 
 from longtail.bench import stats
-from longtail.bench.aggregate import OVERALL, Aggregate, ResultsFolder, TaskInfo, aggregate_folder, read_results
-from longtail.bench.leaderboard import Board, Cell, build_boards, format_number, write_leaderboard_files
+from longtail.bench.aggregate import OVERALL, Aggregate, ResultsFolder, aggregate_folder, read_results
+from longtail.bench.leaderboard import Board, Cell, build_boards, counted, format_number, write_leaderboard_files
 from longtail.bench.store import write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -173,7 +172,7 @@ def _overview(results: ResultsFolder, summary: Aggregate, anchors: dict[str, str
     parts = [how, f"<nav><h2>Datasets</h2><ul>{links}</ul></nav>" if links else ""]
     notes = list(summary.notes)
     if results.errors:
-        notes.append(f"{len(results.errors)} trials failed; see the errors under each dataset")
+        notes.append(f"{counted(len(results.errors), 'trial', 'trials')} failed; see the errors under each dataset")
     if notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{_e(note)}</li>" for note in notes) + "</ul>")
     if results.skipped:
@@ -189,7 +188,8 @@ def _skipped_html(skipped: list[dict[str, Any]]) -> str:
                          for name in columns) + "</tr>"
         for entry in skipped
     )
-    return (f"<details><summary>{len(skipped)} combinations were skipped (they cannot run)</summary>"
+    return (f"<details><summary>{counted(len(skipped), 'combination was', 'combinations were')} skipped "
+            "(they cannot run)</summary>"
             f'<div class="table-wrap"><table><tr>{head}</tr>{body}</table></div></details>')
 
 
@@ -372,7 +372,7 @@ def _pareto_chart(board: Board, page: _Page) -> str:
     chart = {"type": "pareto", "points": points, "x_label": _axis_label(x_metric, x_lower),
              "y_label": _axis_label(y_metric, y_lower)}
     return page.chart(chart, f"Accuracy vs tail: {x_metric} against {y_metric}",
-                      f"{int(front.sum())} strategies on the Pareto front (dashed); whiskers: CI")
+                      f"{counted(int(front.sum()), 'strategy', 'strategies')} on the Pareto front (dashed); whiskers: CI")
 
 
 def _axis_label(metric: str, lower: bool) -> str:

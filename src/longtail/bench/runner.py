@@ -201,6 +201,9 @@ def run_bench(
         if pending:
             summary.interrupted = _run_pending(pending, recorder, executor, jobs, address, device, console)
         summary.done, summary.failed = recorder.done, recorder.failed
+        if recorder.warned and not verbose:
+            console.print(f"{recorder.warned} trials raised warnings; run with -v to see them", highlight=False,
+                          soft_wrap=True)
         summary.skipped = [*expansion.skipped, *recorder.skipped]
         store.write_skipped(dataclasses.asdict(item) for item in summary.skipped)
         store.consolidate(spec.metrics, spec.group_dims, {trial.trial_id for trial in expansion.trials})
@@ -280,9 +283,14 @@ class _Recorder:
         self.done = 0
         self.failed: list[str] = []
         self.skipped: list[Skipped] = []
+        self.warned = 0
         self._headlines: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, trial: Trial, outcome: TrialOutcome) -> None:
+        self.warned += bool(outcome.warnings)
+        if self.verbose:
+            for warning in outcome.warnings:
+                self.print(f"warn   {trial.describe()}: {warning}", highlight=False, markup=False, soft_wrap=True)
         meta = {"version": __version__, "spec_hash": self.spec_hash, "device": self.device,
                 "wall_time": outcome.wall_time}
         if outcome.skip_reason is not None:

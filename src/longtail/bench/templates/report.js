@@ -104,13 +104,15 @@
 
   // An SVG never drawn larger than its natural size; a very wide one keeps a legible
   // minimum width and its box scrolls sideways instead of shrinking every bar.
-  function canvas(plot, width, height, bottom) {
+  function canvas(plot, width, height, bottom, left) {
     var svg = svgElement("svg", { viewBox: "0 0 " + width + " " + height, role: "img" }, plot);
     svg.style.maxWidth = width + "px";
     if (width > WIDE) { svg.style.minWidth = Math.round(width * 0.7) + "px"; }
     return {
       svg: svg,
-      box: { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - bottom, height: height }
+      box: {
+        left: left || MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - bottom, height: height
+      }
     };
   }
 
@@ -138,8 +140,10 @@
     var longest = Math.max.apply(null, groups.map(function (g) { return g.length; }));
     var rotate = groups.length > 6 || longest > 12;
     var bottom = rotate ? 40 + Math.min(longest, 24) * 5.2 : MARGIN.bottom;
-    var width = Math.max(520, MARGIN.left + MARGIN.right + groups.length * bandWidth);
-    var c = canvas(plot, width, HEIGHT + bottom - MARGIN.bottom, bottom);
+    // a slanted first label reaches left of its group: leave it room
+    var left = rotate ? Math.max(MARGIN.left, Math.min(longest, 24) * 4.6 - bandWidth / 2 + 8) : MARGIN.left;
+    var width = Math.max(520, left + MARGIN.right + groups.length * bandWidth);
+    var c = canvas(plot, width, HEIGHT + bottom - MARGIN.bottom, bottom, left);
     var values = [];
     series.forEach(function (s) { values = values.concat(s.values, s.low, s.high); });
     var domain = padded(values, true);

@@ -14,6 +14,7 @@ import os
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy import sparse
 
 from longtail.errors import LongtailError
 from longtail.models.persist import load_model, save_model
@@ -53,6 +54,14 @@ def check_positive(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
         raise ValueError(f"{name} must be a number > 0, got {value!r}")
     return float(value)
+
+
+def user_item_matrix(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int) -> sparse.csr_matrix:
+    """The 0/1 (n_users, n_items) matrix of training pairs (a repeated pair counts once)."""
+    matrix = sparse.csr_matrix((np.ones(users.size, dtype=np.float32), (users, items)), shape=(n_users, n_items))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
 
 
 class Recommender:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from longtail.models.persist import register_model
-from longtail.models.recommend.base import Recommender, check_count, check_positive
+from longtail.models.recommend.base import Recommender, check_count, check_positive, user_item_matrix
 from longtail.models.runtime import pick_device
 
 NEGATIVES = ("uniform", "popularity")
@@ -77,8 +77,8 @@ class BPRMF(Recommender):
         from longtail.sampling import PopularityNegativeSampler, UniformNegativeSampler
 
         if how == "popularity":
-            return PopularityNegativeSampler(counts, alpha=self.negative_alpha, random_state=self.seed)
-        return UniformNegativeSampler(counts.size, random_state=self.seed)
+            return PopularityNegativeSampler(counts, alpha=self.negative_alpha)
+        return UniformNegativeSampler(counts.size)
 
     def fit(
         self,
@@ -101,6 +101,8 @@ class BPRMF(Recommender):
         generator = seeded_generator(self.seed)
         self.negatives_used_ = negatives_for(strategy, self.negatives)
         sampler = self._negative_sampler(self.negatives_used_, counts)
+        positives = user_item_matrix(users, items, n_users, n_items)
+        rng = np.random.default_rng(self.seed)
         self.net_ = MatrixFactorization(n_users, n_items, self.dim).to(self.device)
         weights = ips_weights(strategy, counts)
         weights = None if weights is None else weights.to(self.device)
@@ -108,9 +110,11 @@ class BPRMF(Recommender):
         items_t = torch.from_numpy(items).to(self.device)
         optimizer = torch.optim.Adam(self.net_.parameters(), lr=self.lr)
 
-        def step(rows: torch.Tensor) -> torch.Tensor:
+        def step(rows: np.ndarray) -> torch.Tensor:
+            # Negatives are drawn among the items each user has not interacted with (Rendle et al.).
+            j = torch.from_numpy(sampler.sample(users[rows], 1, seed=rng, exclude=positives)[:, 0]).to(self.device)
+            rows = torch.from_numpy(rows).to(self.device)
             u, i = users_t[rows], items_t[rows]
-            j = torch.from_numpy(sampler.sample(rows.numel())).to(self.device)
             margin = self.net_.pair_scores(u, i) - self.net_.pair_scores(u, j)
             norms = self.net_.user(u).square().sum(-1) + self.net_.item(i).square().sum(-1) + self.net_.item(j).square().sum(-1)
             return weighted_mean(-F.logsigmoid(margin), None if weights is None else weights[i]) + self.reg * norms.mean()

@@ -8,15 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from longtail.models.persist import register_model
-from longtail.models.recommend.base import Recommender, check_count
-
-
-def user_item_matrix(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int) -> sparse.csr_matrix:
-    """The 0/1 (n_users, n_items) matrix of training pairs (a repeated pair counts once)."""
-    matrix = sparse.csr_matrix((np.ones(users.size, dtype=np.float32), (users, items)), shape=(n_users, n_items))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
+from longtail.models.recommend.base import Recommender, check_count, user_item_matrix
 
 
 def item_neighbours(history: sparse.csr_matrix, n_neighbors: int) -> sparse.csr_matrix:

@@ -43,7 +43,7 @@ def weighted_mean(losses: torch.Tensor, weights: torch.Tensor | None) -> torch.T
 
 
 def train_epochs(
-    step: Callable[[torch.Tensor], torch.Tensor],
+    step: Callable[[np.ndarray], torch.Tensor],
     n_rows: int,
     *,
     epochs: int,
@@ -54,7 +54,7 @@ def train_epochs(
     progress: bool,
     description: str,
 ) -> list[float]:
-    """Run ``epochs`` passes of shuffled minibatches; ``step(batch_rows)`` returns the batch loss.
+    """Run ``epochs`` passes of shuffled minibatches; ``step(rows)`` returns the loss of the batch's row indices.
 
     Returns the mean loss of each epoch.
     """
@@ -64,7 +64,7 @@ def train_epochs(
         for _ in range(epochs):
             total = torch.zeros((), device=device)
             for rows in minibatches(n_rows, batch_size, generator):
-                loss = step(torch.from_numpy(rows).to(device))
+                loss = step(rows)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

@@ -109,7 +109,8 @@ class TwoTower(Recommender):
         optimizer = torch.optim.Adam(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         target = torch.arange(self.batch_size, device=self.device)
 
-        def step(rows: torch.Tensor) -> torch.Tensor:
+        def step(rows: np.ndarray) -> torch.Tensor:
+            rows = torch.from_numpy(rows).to(self.device)
             u, i = users_t[rows], items_t[rows]
             logits = self.net_.users(u) @ self.net_.items(i).T / self.temperature
             losses = loss_fn(logits, target[: rows.numel()], i)

@@ -1,0 +1,1 @@
+"""Benchmark: spec, runner, result store, statistics, leaderboard and report (layer 3)."""
