@@ -84,7 +84,9 @@ def run_one(model: str, strategy_name: str, data: dict, seed: int, X: np.ndarray
             train = train[np.sort(keep)]
     ctx = TrialContext(seed=seed, device=args.device, progress=args.progress)
     classifier = build_model(model, ctx, params)
-    strategy = strategies.get(strategy_name)
+    # "name:param=value,..." overrides the strategy's piece parameters, e.g. logit-adjust:tau=0.5
+    name, _, overrides = strategy_name.partition(":")
+    strategy = strategies.get(name, **{k: float(v) for k, v in (o.split("=") for o in overrides.split(",") if o)})
     started = time.perf_counter()
     if X is not None:
         embed = _encoder(args).encode
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--runs", nargs="+", default=None, help="model:strategy pairs (default: the built-in grid)")
+    parser.add_argument("--runs", nargs="+", default=None,
+                        help="model:strategy[:param=value,...] (default: the built-in grid)")
     parser.add_argument("--finetune", action="store_true", help="also fine-tune the encoder (baseline and logit-adjust)")
     parser.add_argument("--only-finetune", action="store_true", help="run only the fine-tuning trials")
     parser.add_argument("--finetune-train", type=int, default=None, help="subsample the training items to this many")

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -12,7 +13,7 @@ from longtail.data.synthetic import make_marketplace
 from longtail.errors import LongtailError
 from longtail.models.ctr import DeepFM
 from longtail.tasks import TrialContext, get
-from longtail.tasks.ctr import all_parts, build_impressions, encode, evaluate, target_level
+from longtail.tasks.ctr import all_parts, build_impressions, encode, evaluate, reorder_events, target_level
 
 TASK = get("ctr")
 SMALL = {"epochs": 2, "batch_size": 256, "hidden": (16,)}
@@ -83,6 +84,28 @@ def test_without_session_ids_sessions_break_at_long_gaps():
     assert labels == {(1, 1, at(0)): 0} and counts["n_target_events_without_view"] == 1
     _, labels, _ = impressions_of(ds, 1, gap=60.0)
     assert labels == {(1, 1, at(0)): 1}
+
+
+def test_sessions_by_gap_even_with_session_ids():
+    rows = [(1, 1, 0, "view", 1), (1, 1, 10, "click", 2)]
+    ds = log(rows)
+    assert impressions_of(ds, 1)[1] == {(1, 1, at(0)): 0}
+    frame, _ = build_impressions(ds, pl.Series(np.zeros(2, dtype=np.int8)), 1, 30.0, sessions="gap")
+    assert frame.get_column("label").to_list() == [1]
+    with pytest.raises(LongtailError, match="sessions 'daily'"):
+        build_impressions(ds, pl.Series(np.zeros(2, dtype=np.int8)), 1, 30.0, sessions="daily")
+
+
+def test_event_order_turns_returns_of_purchases_into_the_target():
+    rows = [(1, 1, 0, "purchase", 1), (1, 1, 5, "return", 2), (1, 2, 1, "purchase", 1), (2, 1, 3, "view", 3)]
+    ds = log(rows, event_order=("view", "return", "purchase"))
+    parts = pl.Series(np.zeros(4, dtype=np.int8))
+    reordered, kept, dropped = reorder_events(ds, parts, ["purchase", "return"])
+    assert reordered.event_order == ("purchase", "return") and dropped == 1 and kept.len() == 3
+    frame, _ = build_impressions(reordered, kept, target_level(reordered, "return"), 30.0, sessions="gap")
+    assert sorted(frame.select(C.ITEM_ID, "label").rows()) == [(1, 1), (2, 0)]
+    with pytest.raises(LongtailError, match="event_order"):
+        reorder_events(ds, parts, ["purchase", "refund"])
 
 
 def test_an_impression_belongs_to_the_part_of_its_first_view():
@@ -167,6 +190,8 @@ def test_deepfm_run_is_deterministic_and_beats_chance(market, tmp_path):
     assert first[("roc_auc", "all", "all")] > 0.55
     assert first[("n_train_impressions", "all", "all")] > first[("n_test_impressions", "all", "all")] > 0
     assert isinstance(DeepFM.load(tmp_path), DeepFM)
+    fields = json.loads((tmp_path / "fields.json").read_text())
+    assert fields["fields"][:2] == ["user", "item"] and len(fields["vocabularies"]["hour"]) == 24
 
 
 def test_purchase_target_is_rarer_than_click(market):

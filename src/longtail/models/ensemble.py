@@ -7,9 +7,10 @@
 * :class:`EasyEnsemble` (Liu et al. 2009; imbalanced-learn's
   EasyEnsembleClassifier): the same without the bootstrap: every member sees
   all rows of the smallest class and an equal random draw of every other.
-* :class:`SelfPacedEnsemble` (Liu et al. 2020): binary; later members draw
-  more of the majority rows the ensemble so far finds hard, by hardness bins,
-  with a self-paced factor that moves from "mostly hard" to "evenly spread".
+* :class:`SelfPacedEnsemble` (Liu et al. 2020): binary; each member after
+  the first draws its majority rows by hardness bins under the ensemble so
+  far, so the few hard rows are drawn far above their share while the easy
+  bulk is never dropped; a self-paced factor evens the bins out over time.
 
 Probabilities are the mean of the members'. ``base_factory(seed)`` returns a
 fresh unfitted member; ``fit`` hands members the strategy without its
@@ -69,6 +70,11 @@ def under_sample(y: np.ndarray, seed: int) -> np.ndarray:
     return np.asarray(sampler.sample_indices_, dtype=np.int64)
 
 
+def _rows_of(fit_params: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
+    """``fit_params`` with the per-row ones (:data:`ROW_PARAMS`) cut to ``rows``."""
+    return {k: (np.asarray(v)[rows] if k in ROW_PARAMS and v is not None else v) for k, v in fit_params.items()}
+
+
 def _member_class(name: str) -> type:
     """The registered model class ``name`` (the same allow-list as :func:`persist.load_model`)."""
     if name not in persist._ALLOWED and name.rsplit(".", 1)[0] in persist._BUILTIN_MODULES:
@@ -124,9 +130,8 @@ class _BalancedEnsemble:
     def _fit_member(self, X: Any, y: np.ndarray, subset: np.ndarray, seed: int, fit_params: dict[str, Any]) -> Any:
         if self.base_factory is None:
             raise LongtailError(f"this {type(self).__name__} was loaded from disk and has no base_factory; build a new one to fit")
-        params = {k: (np.asarray(v)[subset] if k in ROW_PARAMS and v is not None else v) for k, v in fit_params.items()}
         member = self.base_factory(int(seed))
-        member.fit(X[subset], y[subset], **params)
+        member.fit(X[subset], y[subset], **_rows_of(fit_params, subset))
         self.members_.append(member)
         self.subsets_.append(subset)
         return member
@@ -150,8 +155,7 @@ class _BalancedEnsemble:
         if adjust and valid is None:
             keep, held = validation_rows(y, self.random_state)
             valid = (X[held], y[held])
-            fit_params = {k: (np.asarray(v)[keep] if k in ROW_PARAMS and v is not None else v) for k, v in fit_params.items()}
-            X, y = X[keep], y[keep]
+            fit_params, X, y = _rows_of(fit_params, keep), X[keep], y[keep]
         if members_strategy is not None:
             fit_params["strategy"] = members_strategy
         self.members_, self.subsets_ = [], []
@@ -329,10 +333,10 @@ class SelfPacedEnsemble(_BalancedEnsemble):
     mean of the members so far (``absolute``: ``|F(x) - y|``, ``squared`` or
     ``cross_entropy``); rows are cut into ``n_bins`` equal-width hardness
     bins and bin ``l`` gets a share ``1 / (h_l + alpha_i)`` of the
-    ``|minority|`` majority rows drawn, ``alpha_i = tan(i pi / (2 n))``: early
-    members lean on hard rows, later ones spread evenly (alpha grows), and
-    the easy bulk is never ignored. ``bin_counts_`` and ``alphas_`` record
-    each step.
+    ``|minority|`` majority rows drawn, ``alpha_i = tan(i pi / (2 n))``. With
+    a small alpha every bin contributes about the same total hardness (the
+    small hard bins are drawn far above their share of rows); as alpha grows
+    the bins get equal draws. ``bin_counts_`` and ``alphas_`` record each step.
     """
 
     __module__ = "longtail.models.ensemble"

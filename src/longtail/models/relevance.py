@@ -193,7 +193,9 @@ class BiEncoderClassifier(PairScoring, EmbeddingClassifier):
     e.g. from ``TrialContext.embed``. Features ``[q, t, q*t, |q-t|, cos]``
     are standardised with the training mean and spread, then a linear
     softmax head (``hidden=0``: multinomial logistic regression) or a
-    one-hidden-layer MLP is trained with AdamW on the strategy's loss.
+    one-hidden-layer MLP is trained with AdamW on the strategy's loss (strong
+    decoupled weight decay by default: with four embedding blocks per pair a
+    head overfits a few thousand pairs quickly).
     Samplers (SMOTE included) and feature augmenters work on the pair
     features; a text augmenter needs ``title_texts`` and ``embed`` to embed
     its new titles. Deterministic on CPU for a seed.
@@ -201,8 +203,8 @@ class BiEncoderClassifier(PairScoring, EmbeddingClassifier):
 
     model_name = "biencoder"
 
-    def __init__(self, hidden: int = 0, dropout: float = 0.1, epochs: int = 40, lr: float = 1e-3,
-                 weight_decay: float = 1e-2, **params: Any) -> None:
+    def __init__(self, hidden: int = 0, dropout: float = 0.1, epochs: int = 20, lr: float = 1e-3,
+                 weight_decay: float = 1.0, **params: Any) -> None:
         super().__init__(hidden=hidden, dropout=dropout, epochs=epochs, lr=lr, weight_decay=weight_decay, **params)
         self.model_name = "biencoder"
         self.feature_mean_: np.ndarray | None = None

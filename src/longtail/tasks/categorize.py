@@ -33,6 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from longtail.errors import LongtailError
+from longtail.strategies import StrategyError
 from longtail.tasks.base import MetricRow, TrialContext
 
 TEST_SIZE = 0.2
@@ -257,7 +258,7 @@ class CategorizeTask:
         from longtail.data import columns as C
 
         if not strategy.applies_to(self.kind):
-            raise LongtailError(f"strategy {strategy.name} does not apply to task {self.name}")
+            raise StrategyError(f"strategy {strategy.name} does not apply to task {self.name}")
         params = dict(model_params or {})
         depth = check_depth(params.pop("category_depth", ctx.params.get("category_depth")))
         use_brand = bool(ctx.params.get("use_brand", True))

@@ -6,12 +6,15 @@ is 1 when the same user reached the target event with the same item in the
 same session. ``ctx.params["target"]`` names the target: ``"click"`` (the
 default: the event called click, else the level just above the view) or
 ``"purchase"`` (the event called purchase, else the highest level), or any
-event name above the lowest. Sessions are the log's ``session_id``, or,
-without one, runs of a user's events with gaps of at most
-``ctx.params["session_gap_minutes"]`` (30). Target events in sessions
-where the user never viewed that item are not impressions; they are counted
-(``n_target_events_without_view``). Repeated views in a session count once
-(``n_repeat_views``).
+event name above the lowest. ``ctx.params["event_order"]`` (a list, the
+impression event first) re-orders or picks the events for the task, e.g.
+``[purchase, return]`` to predict returns of purchases; rows with other
+events are left out and counted. Sessions are the log's ``session_id``, or,
+without one (or with ``ctx.params["sessions"] = "gap"``), runs of a user's
+events with gaps of at most ``ctx.params["session_gap_minutes"]`` (30).
+Target events in sessions where the user never viewed that item are not
+impressions; they are counted (``n_target_events_without_view``). Repeated
+views in a session count once (``n_repeat_views``).
 
 Split: global temporal split, the last 20% of the interactions are test and
 the 10% before them validation (the adjust slot's rows); an impression
@@ -35,7 +38,9 @@ positives on tail items.
 from __future__ import annotations
 
 import inspect
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,6 +55,7 @@ MODEL_NAMES = ("deepfm", "fm", "gbm", "deepfm-ensemble")
 POPULARITY_GROUPS = ("head", "torso", "tail")
 TEST_SIZE, VALID_SIZE = 0.2, 0.1
 SESSION_GAP_MINUTES = 30
+SESSION_MODES = ("auto", "gap")
 UNKNOWN = "unknown"
 PARTS = ("train", "valid", "test")
 # ensemble members see balanced samples a fraction of the training rows in size: more, smaller steps
@@ -75,15 +81,37 @@ def target_level(ds: Any, target: str | None) -> int:
     return level
 
 
-def _sessions(inter: pl.DataFrame, gap_minutes: float) -> pl.Expr:
-    """Session key of each row: its session_id, else its run of events without a gap over ``gap_minutes``."""
-    if C.SESSION_ID in inter.columns and inter.get_column(C.SESSION_ID).null_count() == 0:
+def reorder_events(ds: Any, parts: pl.Series, order: Any) -> tuple[Any, pl.Series, int]:
+    """The log under another event order (lowest = the impression), its parts, and the rows left out.
+
+    Rows whose event is not in ``order`` are dropped and counted.
+    """
+    if order is None:
+        return ds, parts, 0
+    if isinstance(order, str) or len(order) < 2 or len(set(order)) != len(order) or not set(order) <= set(ds.event_order):
+        raise LongtailError(
+            f"event_order {order!r} must list two or more different events of dataset {ds.name} "
+            f"({', '.join(ds.event_order)}), the impression event first"
+        )
+    kept = ds.interactions.get_column(C.EVENT).is_in(list(order))
+    dropped = int((~kept).sum())
+    return ds.replace(interactions=ds.interactions.filter(kept), event_order=tuple(order)), parts.filter(kept), dropped
+
+
+def _sessions(inter: pl.DataFrame, gap_minutes: float, mode: str) -> pl.Expr:
+    """Session key of each row: its session_id (mode "auto" when the log has one), else its run of events
+    without a gap over ``gap_minutes``."""
+    if mode not in SESSION_MODES:
+        raise LongtailError(f"sessions '{mode}' is unknown; use one of {', '.join(SESSION_MODES)}")
+    if mode == "auto" and C.SESSION_ID in inter.columns and inter.get_column(C.SESSION_ID).null_count() == 0:
         return pl.col(C.SESSION_ID).cast(pl.String)
     new_session = (pl.col(C.TIMESTAMP).diff().over(C.USER_ID).dt.total_microseconds() > gap_minutes * 60e6).fill_null(False)
     return new_session.cum_sum().over(C.USER_ID).cast(pl.String)
 
 
-def build_impressions(ds: Any, parts: pl.Series, level: int, gap_minutes: float) -> tuple[pl.DataFrame, dict[str, int]]:
+def build_impressions(
+    ds: Any, parts: pl.Series, level: int, gap_minutes: float, sessions: str = "auto"
+) -> tuple[pl.DataFrame, dict[str, int]]:
     """One row per impression: user, item, first-view timestamp and region, part, label; plus counts.
 
     ``parts`` gives the split part (0 train, 1 valid, 2 test) of every interaction.
@@ -94,7 +122,7 @@ def build_impressions(ds: Any, parts: pl.Series, level: int, gap_minutes: float)
         .select(*keep, "_rank", "_part", "_row")
         .sort(C.USER_ID, C.TIMESTAMP, "_row")
     )
-    inter = inter.with_columns(_sessions(inter, gap_minutes).alias("_session"))
+    inter = inter.with_columns(_sessions(inter, gap_minutes, sessions).alias("_session"))
     region = [pl.col(C.REGION).filter(pl.col("_rank") == 0).first().alias(C.REGION)] if C.REGION in inter.columns else []
     groups = inter.group_by(C.USER_ID, C.ITEM_ID, "_session").agg(
         (pl.col("_rank") == 0).sum().alias("_views"),
@@ -131,6 +159,7 @@ class Encoded:
     """Impressions of every part as model inputs."""
 
     fields: tuple[str, ...]
+    vocabularies: dict[str, list[Any]]  # field -> values; a value's code is its position + 1
     X: dict[str, np.ndarray]  # part -> (n, F) codes
     y: dict[str, np.ndarray]
     item_codes: dict[str, np.ndarray]  # part -> item code of each row (for groups and propensities)
@@ -179,7 +208,8 @@ def encode(impressions: pl.DataFrame, ds: Any) -> Encoded:
         X[name] = np.column_stack([_codes(part.get_column(column), vocab) for column, vocab in vocabularies.values()])
         y[name] = part.get_column("label").to_numpy()
         item_codes[name] = X[name][:, list(vocabularies).index("item")]
-    return Encoded(tuple(vocabularies), X, y, item_codes, items.to_numpy(), catalogue.len(), frames)
+    values = {name: vocab.to_list() for name, (_, vocab) in vocabularies.items()}
+    return Encoded(tuple(vocabularies), values, X, y, item_codes, items.to_numpy(), catalogue.len(), frames)
 
 
 def item_text_table(ds: Any, encoded: Encoded, ctx: TrialContext) -> np.ndarray | None:
@@ -337,6 +367,16 @@ def _build_ensemble(ctx: TrialContext, params: dict[str, Any]) -> Any:
 
 
 # ------------------------------------------------------------------- task
+FIELDS_FILE = "fields.json"
+
+
+def save(estimator: Any, encoded: Encoded, params: dict[str, Any], directory: Any) -> None:
+    """The fitted model plus ``fields.json``: each field's values in code order, so raw ids can be encoded."""
+    estimator.save(directory)
+    fields = {"fields": list(encoded.fields), "vocabularies": encoded.vocabularies, "task_params": params}
+    (Path(directory) / FIELDS_FILE).write_text(json.dumps(fields, default=str))
+
+
 def all_parts(split: Split) -> tuple[Any, pl.Series]:
     """The split's parts as one dataset, and the part of each interaction."""
     frames, parts = [], []
@@ -379,10 +419,13 @@ class CTRTask:
         if not strategy.applies_to(self.kind):
             raise LongtailError(f"strategy {strategy.name} does not apply to task {self.name}")
         estimator = build_model(model, ctx, model_params)
+        params = ctx.params
         whole, parts = all_parts(split)
-        level = target_level(whole, ctx.params.get("target"))
-        gap = float(ctx.params.get("session_gap_minutes", SESSION_GAP_MINUTES))
-        impressions, counts = build_impressions(whole, parts, level, gap)
+        whole, parts, outside = reorder_events(whole, parts, params.get("event_order"))
+        level = target_level(whole, params.get("target"))
+        gap = float(params.get("session_gap_minutes", SESSION_GAP_MINUTES))
+        impressions, counts = build_impressions(whole, parts, level, gap, params.get("sessions", "auto"))
+        counts["n_rows_outside_event_order"] = outside
         encoded = encode(impressions, whole)
         for part in ("train", "test"):
             if np.unique(encoded.y[part]).size < 2:
@@ -397,7 +440,7 @@ class CTRTask:
             progress=ctx.progress,
         )
         if ctx.model_dir is not None:
-            estimator.save(ctx.model_dir)
+            save(estimator, encoded, params, ctx.model_dir)
         sizes = [MetricRow(f"n_{part}_impressions", float(encoded.y[part].size)) for part in PARTS]
         sizes += [MetricRow(name, float(value)) for name, value in counts.items()]
         return evaluate(estimator, encoded) + sizes

@@ -1,21 +1,25 @@
 """The ``recommend`` task: top-10 items per user over the full catalogue, judged on accuracy and on the tail.
 
-Split: per user, the last interaction is held out (:func:`leave_last_out`);
-with ``ctx.params["positive_event"]`` set to ``"highest"`` or an event name,
-only interactions at or above that event count and the split is redone on
-them. Training uses each distinct (user, item) pair once; every user's
-training items are excluded from their list, and a held-out item the user
-already had in training is not counted as relevant (it could never be
-recommended). Users without training history, or whose held-out items were
-all seen in training, are skipped and counted (``n_skipped_users``).
+Split (:func:`hold_out_last_item`): per user, every interaction with the
+item they met last is held out. ``ctx.params["positive_event"]`` ("all" by
+default, "highest" or an event name) keeps only interactions at or above
+that event, and the split is redone on them. Training uses each distinct
+(user, item) pair once; each user's training items are excluded from their
+list, and held-out items already in the user's training history do not
+count as relevant (they could never be recommended). Users without training
+history or without a countable held-out item are skipped and counted
+(``n_skipped_users``).
 
 Tail metrics read item popularity off the training pairs. ``tail_exposure``
-is the share of all top-10 slots given to tail items (APLT pools per user:
-``aplt@10``); the tail is every item outside the 20% most popular, the split
-of PopREO / PopRSP (Zhu et al. 2021) and of the exposure re-ranker.
-Per-group recall uses popularity buckets by interactions (``head``,
-``torso``, ``tail``: a third of the training interactions each) plus
-``cold`` (items with no training interaction).
+is the share of all top-10 slots given to tail items (``aplt@10`` is the same
+share averaged per user); the tail is every item outside the 20% most
+popular, the split of PopREO / PopRSP (Zhu et al. 2021) and of the exposure
+re-ranker. Per-group recall uses popularity buckets by interactions
+(``head``, ``torso``, ``tail``: a third of the training interactions each)
+plus ``cold`` (items with no training interaction). On the synthetic
+marketplace ``true_ndcg@10`` / ``true_precision@10`` score the lists against
+the true preference, the ideal being the truly best items outside the
+user's training history.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from longtail.errors import LongtailError
+from longtail.strategies import StrategyError
 from longtail.models.categorize.remedies import validation_rows
 from longtail.models.persist import load_model, save_model
 
@@ -130,7 +131,7 @@ class CategoryClassifier:
         if classes.size < 2:
             raise ValueError(f"y has {classes.size} class; a categoriser needs at least 2 classes")
         if strategy is not None and not strategy.applies_to(KIND):
-            raise LongtailError(f"strategy {strategy.name} does not apply to {KIND} models like '{self.model_name}'")
+            raise StrategyError(f"strategy {strategy.name} does not apply to {KIND} models like '{self.model_name}'")
         self.classes_, self.adjuster_ = classes, None
         codes = codes.astype(np.int64)
         fit_rows, valid_rows = np.arange(n_rows), None

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from longtail.errors import LongtailError
+from longtail.strategies import StrategyError
 
 
 # ------------------------------------------------------------------ validation
@@ -50,7 +51,7 @@ def _selects_rows(sampler: Any) -> bool:
 def resample_indices(sampler: Any, codes: np.ndarray, model_name: str, strategy_name: str) -> np.ndarray:
     """Row indices chosen by a row-selecting sampler (for models trained on text, not vectors)."""
     if not _selects_rows(sampler):
-        raise LongtailError(
+        raise StrategyError(
             f"strategy '{strategy_name}': sampler {type(sampler).__name__} makes or judges rows by their feature "
             f"vectors, which model '{model_name}' (trained on text) does not have; use random-over or random-under, "
             "or an embedding model (embedding-linear, embedding-mlp)"
@@ -109,7 +110,7 @@ def require_text_augmenter(augmenter: Any, model_name: str, strategy_name: str) 
     """Refuse a feature-vector augmenter for a model trained on text."""
     if not is_text_augmenter(augmenter):
         inner = type(getattr(augmenter, "augmenter", augmenter)).__name__
-        raise LongtailError(
+        raise StrategyError(
             f"strategy '{strategy_name}': augmenter {inner} changes feature vectors, which model '{model_name}' "
             "(trained on text) does not have; use a text augmenter (EDA) or an embedding model (embedding-linear)"
         )

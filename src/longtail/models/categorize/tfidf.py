@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from longtail.errors import LongtailError
+from longtail.strategies import StrategyError
 from longtail.models.categorize.base import CategoryClassifier, check_number
 from longtail.models.categorize.remedies import remedy_texts
 from longtail.models.persist import register_model
@@ -102,7 +103,7 @@ class TfidfLogReg(CategoryClassifier):
             return None
         weights = strategy.class_weights(np.maximum(counts, 1))
         if weights is None:
-            raise LongtailError(
+            raise StrategyError(
                 f"strategy '{strategy.name}': loss {strategy.loss.name} has no class-weight form, so model "
                 f"'{self.model_name}' cannot use it; choose weighted-ce or cb-focal, or a torch model (embedding-linear)"
             )

@@ -66,6 +66,27 @@ def check_propensity(propensity: Any, n_rows: int) -> np.ndarray | None:
     return arr
 
 
+def check_text(item_text: Any, item_field: int | None) -> np.ndarray | None:
+    """Item text vectors as float32 (n_item_codes, d) with a zero row appended for codes without text."""
+    if item_text is None:
+        return None
+    table = np.asarray(item_text, dtype=np.float32)
+    if table.ndim != 2 or table.shape[0] == 0:
+        raise ValueError(f"item_text must be a 2-D array (n_item_codes, dim), got shape {table.shape}")
+    if not np.isfinite(table).all():
+        raise ValueError("item_text holds NaN or infinite values; give zeros to items without text")
+    if item_field is None:
+        raise ValueError("item_text needs item_field, the column of X holding the item codes that index it")
+    return np.vstack([table, np.zeros((1, table.shape[1]), dtype=np.float32)])
+
+
+def check_item_field(item_field: int | None, n_fields: int) -> int | None:
+    """``item_field`` if it names a column of X (or is None); ValueError otherwise."""
+    if item_field is not None and (isinstance(item_field, bool) or not 0 <= int(item_field) < n_fields):
+        raise ValueError(f"item_field must be a column of X in 0..{n_fields - 1}, got {item_field!r}")
+    return None if item_field is None else int(item_field)
+
+
 def class_counts(y: np.ndarray) -> np.ndarray:
     """(negatives, positives) of 0/1 labels."""
     return np.bincount(y, minlength=2).astype(np.int64)
@@ -209,6 +230,15 @@ class TrainingRows(NamedTuple):
     propensity: np.ndarray | None
     counts: np.ndarray
     valid: tuple[np.ndarray, np.ndarray] | None
+
+
+def row_propensity(rows: TrainingRows, item_field: int | None) -> np.ndarray:
+    """The given propensities, else item-popularity ones from the item column."""
+    if rows.propensity is not None:
+        return rows.propensity
+    if item_field is None:
+        raise ValueError("an ips strategy needs propensity= (one per row) or item_field= to estimate it from popularity")
+    return popularity_propensity(rows.X[:, item_field])
 
 
 class BinaryModel:

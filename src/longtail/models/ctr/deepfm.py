@@ -7,43 +7,13 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from longtail.models.ctr.binary import BinaryModel, TrainingRows, popularity_propensity
+from longtail.models.ctr.binary import BinaryModel, check_item_field, check_text, row_propensity
 from longtail.models.ctr.fields import FieldCodes
 from longtail.models.persist import register_model
 from longtail.models.recommend.base import check_count, check_positive
 from longtail.models.runtime import pick_device
 
 PREDICT_BATCH = 65_536
-
-
-def check_text(item_text: Any, item_field: int | None, n_fields: int) -> np.ndarray | None:
-    """Item text vectors as float32 (n_item_codes, d) with a zero row appended for codes without text."""
-    if item_text is None:
-        return None
-    table = np.asarray(item_text, dtype=np.float32)
-    if table.ndim != 2 or table.shape[0] == 0:
-        raise ValueError(f"item_text must be a 2-D array (n_item_codes, dim), got shape {table.shape}")
-    if not np.isfinite(table).all():
-        raise ValueError("item_text holds NaN or infinite values; give zeros to items without text")
-    if item_field is None or not 0 <= item_field < n_fields:
-        raise ValueError(f"item_text needs item_field, the column of X holding item codes (0..{n_fields - 1})")
-    return np.vstack([table, np.zeros((1, table.shape[1]), dtype=np.float32)])
-
-
-def check_item_field(item_field: int | None, n_fields: int) -> int | None:
-    """``item_field`` if it names a column of X (or is None); ValueError otherwise."""
-    if item_field is not None and (isinstance(item_field, bool) or not 0 <= int(item_field) < n_fields):
-        raise ValueError(f"item_field must be a column of X in 0..{n_fields - 1}, got {item_field!r}")
-    return None if item_field is None else int(item_field)
-
-
-def row_propensity(rows: TrainingRows, item_field: int | None) -> np.ndarray:
-    """The given propensities, else item-popularity ones from the item column."""
-    if rows.propensity is not None:
-        return rows.propensity
-    if item_field is None:
-        raise ValueError("an ips strategy needs propensity= (one per row) or item_field= to estimate it from popularity")
-    return popularity_propensity(rows.X[:, item_field])
 
 
 @contextmanager
@@ -146,7 +116,7 @@ class DeepFM(BinaryModel):
 
         rows = self._begin_fit(X, y, strategy, propensity, valid)
         self.item_field_ = check_item_field(item_field, rows.X.shape[1])
-        text = check_text(item_text, self.item_field_, rows.X.shape[1])
+        text = check_text(item_text, self.item_field_)
         self.codes_ = FieldCodes.fit(rows.X, self.min_count)
         generator = seeded_generator(self.seed)
         self.net_ = DeepFMNet(self.codes_.sizes, self.dim, self.hidden, self.dropout, self.deep, text).to(self.device)

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from longtail.errors import LongtailError
-from longtail.models.ctr.binary import BinaryModel, TrainingRows
-from longtail.models.ctr.deepfm import check_item_field, check_text, row_propensity
+from longtail.models.ctr.binary import BinaryModel, TrainingRows, check_item_field, check_text, row_propensity
 from longtail.models.ctr.fields import FieldCodes
 from longtail.models.persist import register_model
 from longtail.models.recommend.base import check_count, check_positive
@@ -30,8 +29,10 @@ def strategy_weights(strategy: Any, rows: TrainingRows, item_field: int | None) 
     weighs 1, which makes them LightGBM's ``scale_pos_weight``); IPS weights
     each row by ``1 / max(propensity, clip)``; the logit-adjusted loss trains
     with ``tau * log(n_pos / n_neg)`` added to every raw score (LightGBM's
-    ``init_score``) and predicts without it. Other losses (focal) have no
-    tree counterpart and are refused.
+    ``init_score``) and predicts without it. LightGBM otherwise starts from
+    that same prior log-odds, so the trees come out unchanged and the result
+    is exactly the post-hoc shift by ``-tau * log(n_pos / n_neg)``. Other
+    losses (focal) have no tree counterpart and are refused.
     """
     if strategy is None or strategy.loss is None:
         return None, 0.0
@@ -123,7 +124,7 @@ class GBMClassifier(BinaryModel):
         lgb = import_lightgbm()
         rows = self._begin_fit(X, y, strategy, propensity, valid)
         self.item_field_ = check_item_field(item_field, rows.X.shape[1])
-        self.text_ = check_text(item_text, self.item_field_, rows.X.shape[1])
+        self.text_ = check_text(item_text, self.item_field_)
         self.codes_ = FieldCodes.fit(rows.X, self.min_count)
         weight, offset = strategy_weights(strategy, rows, self.item_field_)
         data = lgb.Dataset(
