@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--customers", type=int, default=None, help="online_retail: seeded sample of customers")
     parser.add_argument("--models", nargs="+", default=None, help="only these models of the grid")
+    parser.add_argument("--strategies", nargs="+", default=None, help="only these strategies of the grid")
     parser.add_argument("--text", choices=("tfidf", "minilm"), default="tfidf", help="item text vectors")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (1 is fastest for these small nets)")
     parser.add_argument("--out", default=None, help="write every run's metrics to this JSON file")
@@ -136,7 +137,11 @@ def main() -> None:
     ds = load_dataset(setup.dataset)
     if setup.prepare is not None:
         ds = setup.prepare(ds, args.customers, 0)
-    grid = tuple((m, s) for m, s in GRID if args.models is None or m in args.models)
+    grid = tuple(
+        (model, tuple(s for s in names if args.strategies is None or s in args.strategies))
+        for model, names in GRID
+        if args.models is None or model in args.models
+    )
     print(f"{ds!r}, task params {setup.task_params}, seeds {args.seeds}", flush=True)
     records = run_grid(ds, setup, args.seeds, grid, text_encoder(args.text))
     print(markdown(records))

@@ -137,7 +137,9 @@ def test_bad_parameters_name_the_fix(packaged_dir):
     with pytest.raises(ValueError, match="dtype"):
         TransformerEncoder.from_config(TINY_BERT, dtype="int8")
     with pytest.raises(ValueError, match="batch_size"):
-        TransformerEncoder.from_config(TINY_BERT, batch_size=-1)
+        TransformerEncoder.from_config(TINY_BERT, batch_size=0)
+    with pytest.raises(ValueError, match="max_length"):
+        TransformerEncoder.from_config(TINY_BERT, max_length=1)
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             TransformerEncoder.from_config(TINY_BERT, device="cuda")

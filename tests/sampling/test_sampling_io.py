@@ -14,6 +14,7 @@ from imblearn.pipeline import make_pipeline
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
+from longtail.errors import InputError
 from longtail.sampling import SMOTE, RandomOverSampler, RandomUnderSampler, TomekLinks
 
 
@@ -81,6 +82,16 @@ def test_non_numeric_columns_are_refused_by_distance_samplers():
     frame = pd.DataFrame({"a": np.arange(20.0), "shop": ["x"] * 20})
     with pytest.raises(ValueError, match="shop"):
         SMOTE(k_neighbors=2).fit_resample(frame, [0] * 15 + [1] * 5)
+
+
+def test_bad_data_is_a_value_error_and_a_one_line_input_error():
+    frame = pl.DataFrame({"price": [1.0, 2.0, float("nan"), 4.0], "views": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(InputError) as info:
+        SMOTE(k_neighbors=1).fit_resample(frame, [0, 0, 1, 1])
+    assert isinstance(info.value, ValueError)
+    assert str(info.value).startswith("column 'price', row 2: NaN")
+    with pytest.raises(InputError, match="missing label"):
+        RandomOverSampler().fit_resample(np.zeros((3, 1)), [0, None, 1])
 
 
 @pytest.mark.slow

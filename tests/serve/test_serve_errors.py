@@ -13,6 +13,21 @@ from longtail.serve import ServeConfig, create_app
 from longtail.serve.export import build_model_dir, index_interactions
 
 
+# Error answers leave no state behind, so one app per module keeps the file fast.
+@pytest.fixture(scope="module")
+def client(model_dir, tmp_path_factory):
+    app = create_app(model_dir, ServeConfig(journal=tmp_path_factory.mktemp("errors") / "events.sqlite"))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def auth_client(model_dir, tmp_path_factory):
+    app = create_app(model_dir, ServeConfig(token=TOKEN, journal=tmp_path_factory.mktemp("auth") / "events.sqlite"))
+    with TestClient(app) as c:
+        yield c
+
+
 @pytest.mark.parametrize(
     ("path", "body", "where"),
     [

@@ -13,7 +13,15 @@ from longtail.data.synthetic import make_marketplace
 from longtail.errors import LongtailError
 from longtail.models.ctr import DeepFM
 from longtail.tasks import TrialContext, get
-from longtail.tasks.ctr import all_parts, build_impressions, encode, evaluate, reorder_events, target_level
+from longtail.tasks.ctr import (
+    all_parts,
+    build_impressions,
+    encode,
+    evaluate,
+    reorder_events,
+    target_level,
+    truth_propensity,
+)
 
 TASK = get("ctr")
 SMALL = {"epochs": 2, "batch_size": 256, "hidden": (16,)}
@@ -152,10 +160,24 @@ def market():
     return TASK.split(ds, seed=0)
 
 
-def test_metrics_match_scikit_learn(market):
+@pytest.fixture(scope="module")
+def encoded_market(market):
     whole, parts = all_parts(market)
     frame, _ = build_impressions(whole, parts, 1, 30.0)
-    encoded = encode(frame, whole)
+    return whole, encode(frame, whole)
+
+
+def test_ips_propensities_come_from_the_synthetic_truth(encoded_market):
+    whole, encoded = encoded_market
+    propensity = truth_propensity(whole, encoded)
+    items = encoded.item_ids[encoded.item_codes["train"] - 1]
+    most = whole.truth.exposure_propensity(encoded.item_ids[: encoded.n_catalogue]).max()
+    np.testing.assert_allclose(propensity, whole.truth.exposure_propensity(items) / most)
+    assert truth_propensity(whole.replace(truth=None), encoded) is None
+
+
+def test_metrics_match_scikit_learn(encoded_market):
+    _, encoded = encoded_market
     y = encoded.y["test"]
     proba = np.random.default_rng(0).uniform(0.01, 0.99, y.size)
     rows = {(r.metric, r.group_dim, r.group): r.value for r in evaluate(Known(proba, 0.3), encoded)}
@@ -200,7 +222,9 @@ def test_purchase_target_is_rarer_than_click(market):
     assert purchases[("positive_rate", "all", "all")] < clicks[("positive_rate", "all", "all")]
 
 
-@pytest.mark.parametrize(("model", "params"), [("gbm", {"n_estimators": 20, "n_jobs": 1}), ("deepfm-ensemble", {"n_estimators": 2, "epochs": 2})])
+@pytest.mark.parametrize(
+    ("model", "params"), [("gbm", {"n_estimators": 20, "n_jobs": 1}), ("deepfm-ensemble", {"n_estimators": 2, "epochs": 2})]
+)
 def test_other_models_run(market, model, params):
     rows = run(market, model, "threshold", params=params)
     assert rows[("threshold", "all", "all")] != 0.5

@@ -117,9 +117,8 @@ def _load_facts(spec: BenchSpec, store: ResultStore, console: Console) -> dict[s
                 dataset = load_dataset(entry)
             except (LongtailError, ValueError, TypeError, OSError) as exc:
                 raise spec.error(("datasets", index), f"cannot load {entry.name} ({exc})") from None
-        if not store.profile_path(entry.key).is_file():
-            with console.status(f"profiling dataset {entry.key}"):
-                store.write_profile(entry.key, profile_dataset(dataset).to_dict())
+        with console.status(f"profiling dataset {entry.key}"):
+            store.write_profile(entry.key, profile_dataset(dataset).to_dict())
         tasks = {task.name: task.resolve() for task in spec.tasks if entry.tasks is None or task.name in entry.tasks}
         supports = {name: bool(task.supports(dataset)) for name, task in tasks.items()}
         used = [task for name, task in tasks.items() if supports[name]]

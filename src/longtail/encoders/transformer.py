@@ -154,6 +154,8 @@ class TransformerEncoder:
     ) -> None:
         from transformers import AutoModel, AutoTokenizer
 
+        device = pick_device(device)  # bad options fail before the weights are read
+        dtype = pick_dtype(dtype, device)
         files = resolve_model(model)
         try:
             with _quiet_transformers():
@@ -212,9 +214,11 @@ class TransformerEncoder:
         self.tokenizer = tokenizer
         self.name = name
         self.progress = progress
-        self.batch_size = batch_size or (1024 if self.device.type == "cuda" else 128)
+        self.batch_size = batch_size if batch_size is not None else (1024 if self.device.type == "cuda" else 128)
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if max_length is not None and max_length < 2:
+            raise ValueError(f"max_length must be >= 2 (room for the special tokens), got {max_length}")
         limit = min(int(module.config.max_position_embeddings), int(getattr(tokenizer, "model_max_length", 1 << 30)))
         self.max_length = min(max_length or limit, limit)
         self.dim = int(module.config.hidden_size)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from longtail.sampling.neighbor_space import Space, reference_columns
 from longtail.sampling.neighbors import kneighbors
@@ -47,12 +48,12 @@ class ClusterSearch:
         size = min(n, self.points_per_cluster * n_clusters)
         sample = points[np.sort(rng.choice(n, size=size, replace=False))]
         model = KMeans(n_clusters=n_clusters, n_init=1, max_iter=10, random_state=self.random_state)
-        return model.fit(sample).cluster_centers_.astype(points.dtype)
+        with threadpool_limits(limits=1):  # k-means++ makes many small products: threads only wait
+            model.fit(sample.astype(np.float64))  # float32 would be upcast chunk by chunk, slowly
+        return model.cluster_centers_.astype(points.dtype)
 
     def candidates(self, space: Space, n_candidates: int, self_index: np.ndarray | None) -> np.ndarray:
         """Indices ``(n_queries, n_candidates)`` of approximate nearest references (-1 where fewer)."""
-        from threadpoolctl import threadpool_limits
-
         d = space.dim
         queries, refs = space.queries[:, :d], space.references[:, :d]
         centres = self.cells(refs)

@@ -3,7 +3,7 @@
 Every sampler has ``sample(user_ids, n_neg, seed=None, exclude=None)`` and
 returns an ``(len(user_ids), n_neg)`` array of item indices (``0..n_items-1``),
 drawn independently with replacement. ``exclude`` holds each user's positives
-(see :func:`positives_lookup`); a draw that hits one is redrawn, which gives
+(see :class:`PositivesLookup`); a draw that hits one is redrawn, which gives
 exactly the target distribution restricted to the user's other items. Users
 whose positives cover most of the mass fall back to drawing from that
 restricted distribution directly, so a few heavy users cannot stall a batch.
@@ -25,8 +25,8 @@ class PositivesLookup:
     """Membership test for (user, item) pairs, built from one of several layouts.
 
     ``exclude`` may be a scipy sparse matrix (rows = users, columns = items,
-    non-zero = positive), a mapping ``{user: item indices}`` or a sequence
-    indexed by user. Only the users asked about are read.
+    every stored entry a positive), a mapping ``{user: item indices}`` or a
+    sequence indexed by user. Only the users asked about are read.
     """
 
     def __init__(self, exclude: Any, user_ids: np.ndarray, n_items: int) -> None:

@@ -58,7 +58,7 @@ SESSION_GAP_MINUTES = 30
 SESSION_MODES = ("auto", "gap")
 UNKNOWN = "unknown"
 PARTS = ("train", "valid", "test")
-# ensemble members see balanced samples a fraction of the training rows in size: more, smaller steps
+# each ensemble member trains on a balanced sample, a small share of the rows: more epochs of smaller batches
 ENSEMBLE_MEMBER_DEFAULTS = {"epochs": 10, "batch_size": 256}
 DEFAULT_ENSEMBLE, DEFAULT_MEMBERS = "easy", 5
 
@@ -75,7 +75,9 @@ def target_level(ds: Any, target: str | None) -> int:
     elif target == "purchase":
         level = len(order) - 1
     else:
-        raise LongtailError(f"target '{target}' is not an event of dataset {ds.name}; use click, purchase or one of {', '.join(order[1:])}")
+        raise LongtailError(
+            f"target '{target}' is not an event of dataset {ds.name}; use click, purchase or one of {', '.join(order[1:])}"
+        )
     if level == 0:
         raise LongtailError(f"target '{target}' is the impression event of dataset {ds.name}; choose a higher event")
     return level
@@ -145,7 +147,7 @@ def build_impressions(
 
 
 def _region_column(impressions: pl.DataFrame, ds: Any) -> pl.DataFrame:
-    """Impressions with a region: their own, else the user's from the users table (None if neither)."""
+    """Impressions with a region: their own, else the user's from the users table (unchanged if neither)."""
     if C.REGION in impressions.columns:
         return impressions
     if ds.users is not None and C.REGION in ds.users.columns:

@@ -292,9 +292,14 @@ def _truth_rows(ranked: np.ndarray, ix: Indexed, truth: Any) -> list[MetricRow]:
         return []
     user_ids = ix.user_ids[ix.test_users]
     gains = truth.score(user_ids[:, None], ix.item_ids[np.maximum(ranked, 0)])
-    exclude = {int(u): ix.item_ids[ix.history.indices[ix.history.indptr[r]:ix.history.indptr[r + 1]]]
-               for r, u in enumerate(user_ids)}
-    ideal = truth.score(user_ids[:, None], truth.top_k(user_ids, K, exclude=exclude))
+    history = ix.history
+    exclude = {int(u): ix.item_ids[history.indices[history.indptr[r]:history.indptr[r + 1]]] for r, u in enumerate(user_ids)}
+    # In a small catalogue a user may have fewer than K unseen items: the ideal list is then shorter (zero gains after).
+    depth = min(K, ix.n_items - int(np.diff(history.indptr).max()))
+    if depth < 1:
+        return []
+    ideal = np.zeros((user_ids.size, K))
+    ideal[:, :depth] = truth.score(user_ids[:, None], truth.top_k(user_ids, depth, exclude=exclude))
     return [
         MetricRow(f"true_ndcg@{K}", true_ndcg_at_k(ranked, gains, ideal, k=K)),
         MetricRow(f"true_precision@{K}", true_precision_at_k(ranked, gains, k=K)),

@@ -250,8 +250,14 @@ class BinaryModel:
 
     #: the name the ctr task knows the model by
     model_name: ClassVar[str] = "binary"
+    #: constructor parameters, saved with the model
+    param_names: ClassVar[tuple[str, ...]] = ()
     post_: PostHoc | None = None
     seed: int = 0
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters that are saved with the model (not the device)."""
+        return {name: getattr(self, name) for name in self.param_names}
 
     # ------------------------------------------------------------------ fitting
     def _begin_fit(

@@ -86,10 +86,6 @@ class DeepFM(BinaryModel):
         self.item_field_: int | None = None
         self.loss_history_: list[float] = []
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters (without the device)."""
-        return {name: getattr(self, name) for name in self.param_names}
-
     def fit(
         self,
         X: Any,

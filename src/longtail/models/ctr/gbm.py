@@ -88,10 +88,6 @@ class GBMClassifier(BinaryModel):
         self.item_field_: int | None = None
         self.text_: np.ndarray | None = None
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters."""
-        return {name: getattr(self, name) for name in self.param_names}
-
     def lightgbm_params(self) -> dict[str, Any]:
         """The parameters handed to ``lightgbm.train``."""
         return {

@@ -24,7 +24,8 @@ from longtail.models.recommend.topk import batched_top_k, exclusion_matrix
 def as_numpy(scores: Any) -> np.ndarray:
     """Scores as a float32 numpy array, whether they came as numpy or as a torch tensor."""
     if isinstance(scores, np.ndarray):
-        return scores.astype(np.float32, copy=False)
+        # a broadcast view (MostPopular) is read-only: hand back an array the caller may change
+        return scores.astype(np.float32, copy=not scores.flags.writeable)
     return scores.detach().float().cpu().numpy()
 
 

@@ -6,11 +6,14 @@ from typing import Any
 
 import numpy as np
 
+from longtail.errors import LongtailError
 from longtail.models.persist import register_model
 from longtail.models.recommend.base import Recommender, check_count, check_positive, user_item_matrix
 from longtail.models.runtime import pick_device
 
 NEGATIVES = ("uniform", "popularity")
+#: loss pieces BPR knows how to honour (see negatives_for and networks.ips_weights)
+LOSS_PIECES = ("sampled-softmax", "ips")
 
 
 def negatives_for(strategy: Any, default: str) -> str:
@@ -47,7 +50,7 @@ class BPRMF(Recommender):
     def __init__(
         self,
         dim: int = 64,
-        epochs: int = 20,
+        epochs: int = 10,
         batch_size: int = 1024,
         lr: float = 0.005,
         reg: float = 1e-4,
@@ -72,6 +75,15 @@ class BPRMF(Recommender):
         self.net_: Any = None
         self.loss_history_: list[float] = []
         self.negatives_used_: str | None = None
+
+    def check_strategy(self, strategy: Any) -> None:
+        """Also refuse loss pieces that BPR's pairwise loss has no counterpart for."""
+        super().check_strategy(strategy)
+        if strategy is not None and strategy.loss is not None and strategy.loss.name not in LOSS_PIECES:
+            raise LongtailError(
+                f"strategy '{strategy.name}': model 'bpr' has no counterpart for the {strategy.loss.name} loss; "
+                f"it takes {' or '.join(LOSS_PIECES)}"
+            )
 
     def _negative_sampler(self, how: str, counts: np.ndarray) -> Any:
         from longtail.sampling import PopularityNegativeSampler, UniformNegativeSampler
@@ -106,8 +118,8 @@ class BPRMF(Recommender):
         self.net_ = MatrixFactorization(n_users, n_items, self.dim).to(self.device)
         weights = ips_weights(strategy, counts)
         weights = None if weights is None else weights.to(self.device)
-        users_t = torch.from_numpy(users).to(self.device)
-        items_t = torch.from_numpy(items).to(self.device)
+        users_t = torch.tensor(users, device=self.device)
+        items_t = torch.tensor(items, device=self.device)
         optimizer = torch.optim.Adam(self.net_.parameters(), lr=self.lr)
 
         def step(rows: np.ndarray) -> torch.Tensor:

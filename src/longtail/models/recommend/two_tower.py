@@ -46,7 +46,7 @@ class TwoTower(Recommender):
     def __init__(
         self,
         dim: int = 64,
-        epochs: int = 10,
+        epochs: int = 5,
         batch_size: int = 1024,
         lr: float = 0.01,
         weight_decay: float = 0.0,
@@ -104,8 +104,8 @@ class TwoTower(Recommender):
             loss_fn = SampledSoftmaxLoss(logq_correction=False)
         else:
             loss_fn = strategy.make_loss("retrieval", item_counts=counts)
-        users_t = torch.from_numpy(users).to(self.device)
-        items_t = torch.from_numpy(items).to(self.device)
+        users_t = torch.tensor(users, device=self.device)
+        items_t = torch.tensor(items, device=self.device)
         optimizer = torch.optim.Adam(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         target = torch.arange(self.batch_size, device=self.device)
 
