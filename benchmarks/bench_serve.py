@@ -15,22 +15,26 @@ slow server cannot hide its queue. 90 % of requests are for known users,
 from __future__ import annotations
 
 import argparse
-import asyncio
+import http.client
 import json
 import os
 import platform
+import queue
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
 HOST = "127.0.0.1"  # loopback only
 SERVER_CORES = 2
+CONNECTIONS = 32
 
 
 def free_port() -> int:
@@ -84,6 +88,15 @@ def start_server(folder: Path, journal: Path, log: Path) -> tuple[subprocess.Pop
     raise SystemExit("server did not start within 180 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (Linux /proc); NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def payloads(users: list, regions: list, n: int, k: int, lam: float, seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
     out = []
@@ -103,46 +116,79 @@ def event_payloads(users: list, n: int, batch: int, seed: int) -> list[dict]:
                          "item_id": int(rng.integers(1, 50_000))} for _ in range(batch)]} for _ in range(n)]
 
 
-async def open_loop(url: str, bodies: list[dict], rate: float, limit_s: float) -> dict:
-    """Send ``bodies`` at ``rate`` per second regardless of answers; latency counts from each planned send time."""
-    import httpx
+def open_loop(url: str, bodies: list[dict], rate: float, limit_s: float) -> dict:
+    """Send ``bodies`` at ``rate`` per second regardless of answers; latency counts from each planned send time.
 
-    loop = asyncio.get_running_loop()
+    A scheduler thread releases request ``i`` at ``t0 + i / rate`` into a FIFO
+    queue; CONNECTIONS worker threads, each with one keep-alive
+    ``http.client`` connection, send them. A request waiting for a free
+    worker is late, and the wait counts in its latency. ``http.client``
+    costs the client a fraction of httpx's CPU per request, which leaves
+    the two cores to the server being measured.
+    """
+    target = urlsplit(url)
     latencies = np.full(len(bodies), np.nan)
     errors: dict[str, int] = {}
+    lock = threading.Lock()
+    jobs: queue.Queue = queue.Queue()
+    payloads = [json.dumps(body).encode() for body in bodies]
 
-    async def one(client: httpx.AsyncClient, i: int, planned: float) -> None:
-        try:
-            response = await client.post(url, json=bodies[i])
-            if response.status_code != 200:
-                errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
-                return
-            latencies[i] = loop.time() - planned
-        except httpx.HTTPError as exc:
-            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+    def fail(kind: str) -> None:
+        with lock:
+            errors[kind] = errors.get(kind, 0) + 1
 
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
-        start = loop.time()
-        tasks = []
-        for i in range(len(bodies)):
-            planned = start + i / rate
-            if planned - start > limit_s:
-                break
-            delay = planned - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, i, planned)))
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=limit_s + 30)
-        elapsed = loop.time() - start
+    def worker() -> None:
+        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        while (job := jobs.get()) is not None:
+            i, planned = job
+            try:
+                connection.request("POST", target.path, payloads[i], {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    latencies[i] = time.perf_counter() - planned
+                else:
+                    fail(str(response.status))
+            except (OSError, http.client.HTTPException) as exc:
+                fail(type(exc).__name__)
+                connection.close()
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        connection.close()
+
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(CONNECTIONS)]
+    for thread in workers:
+        thread.start()
+    client_cpu = time.process_time()
+    start = time.perf_counter()
+    sent = 0
+    for i in range(len(bodies)):
+        planned = start + i / rate
+        if planned - start > limit_s:
+            break
+        delay = planned - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        jobs.put((i, planned))
+        sent += 1
+    for _ in workers:
+        jobs.put(None)
+    deadline = time.perf_counter() + 30  # answers still missing 30 s after the last send are lost
+    for thread in workers:
+        thread.join(timeout=max(deadline - time.perf_counter(), 0))
+    elapsed = time.perf_counter() - start
+    client_cpu = time.process_time() - client_cpu
     done = latencies[~np.isnan(latencies)] * 1000
+    missing = sent - done.size - sum(errors.values())
+    if missing > 0:
+        errors["no answer within 30 s"] = missing
     return {
-        "sent": len(tasks), "ok": int(done.size), "errors": errors, "seconds": round(elapsed, 2),
+        "sent": sent, "ok": int(done.size), "errors": errors, "seconds": round(elapsed, 2),
         "throughput_rps": round(done.size / elapsed, 1),
         "p50_ms": round(float(np.percentile(done, 50)), 2) if done.size else None,
         "p90_ms": round(float(np.percentile(done, 90)), 2) if done.size else None,
         "p99_ms": round(float(np.percentile(done, 99)), 2) if done.size else None,
         "max_ms": round(float(done.max()), 2) if done.size else None,
+        "client_cpu_ms_per_request": round(1000 * client_cpu / max(sent, 1), 3),
     }
 
 
@@ -175,12 +221,18 @@ def main() -> None:
         n = int(args.rate * args.duration)
         for phase, lam in enumerate(float(v) for v in args.lambdas.split(",")):
             bodies = payloads(users, regions, n, args.k, lam, args.seed + phase)
-            figures = asyncio.run(open_loop(url + "/recommend", bodies, args.rate, args.duration))
+            cpu = cpu_seconds(process.pid)
+            figures = (open_loop(url + "/recommend", bodies, args.rate, args.duration))
+            figures["server_cpu_ms_per_request"] = round(1000 * (cpu_seconds(process.pid) - cpu) / max(figures["ok"], 1), 3)
+            # one Python process answers on one core: its CPU time per request bounds its rate
+            figures["one_core_capacity_rps"] = round(1000 / figures["server_cpu_ms_per_request"], 1)
             results["phases"].append({"endpoint": "/recommend", "rerank_lambda": lam, **figures})
             print(json.dumps(results["phases"][-1]), flush=True)
         if args.events_rate > 0:
             bodies = event_payloads(users, int(args.events_rate * args.duration), 20, args.seed)
-            figures = asyncio.run(open_loop(url + "/events", bodies, args.events_rate, args.duration))
+            cpu = cpu_seconds(process.pid)
+            figures = (open_loop(url + "/events", bodies, args.events_rate, args.duration))
+            figures["server_cpu_ms_per_request"] = round(1000 * (cpu_seconds(process.pid) - cpu) / max(figures["ok"], 1), 3)
             results["phases"].append({"endpoint": "/events", "batch": 20, "rate": args.events_rate, **figures})
             print(json.dumps(results["phases"][-1]), flush=True)
         results["load_average_after"] = os.getloadavg()

@@ -74,7 +74,7 @@ def test_cross_encoder_same_seed_same_predictions(data, cross):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("strategy", ["logit-adjust", "random-over", "threshold", "eda"])
+@pytest.mark.parametrize("strategy", ["random-over", "threshold", "eda"])
 def test_cross_encoder_strategy_slots_change_training(data, cross, strategy):
     (queries, titles, grades), (test_q, test_t, _) = data
     chosen = TitleEDA() if strategy == "eda" else strategies.get(strategy)

@@ -65,8 +65,22 @@ class TableRecommender:
         return cls(tensors["table"])
 
 
+class Parameterless:
+    """Save / load of a model with nothing to store (safetensors wants one tensor)."""
+
+    def save(self, directory):
+        return save_model(self, directory)
+
+    def _export(self):
+        return {}, {"unused": np.zeros(1)}
+
+    @classmethod
+    def _restore(cls, config, tensors):
+        return cls()
+
+
 @register_model
-class OverlapGrader:
+class OverlapGrader(Parameterless):
     """Grade by the share of query words in the title: none -> irrelevant, some -> partial, all -> exact."""
 
     classes_ = np.asarray(LABEL_ORDER)
@@ -80,19 +94,9 @@ class OverlapGrader:
             out[row] = np.exp(logits) / np.exp(logits).sum()
         return out
 
-    def save(self, directory):
-        return save_model(self, directory)
-
-    def _export(self):
-        return {}, {"unused": np.zeros(1)}
-
-    @classmethod
-    def _restore(cls, config, tensors):
-        return cls()
-
 
 @register_model
-class KeywordCategorizer:
+class KeywordCategorizer(Parameterless):
     """Category probabilities from keyword hits (lamp, rug, car), add-one smoothed."""
 
     classes_ = np.asarray(CATEGORIES)
@@ -101,16 +105,6 @@ class KeywordCategorizer:
     def predict_proba(self, titles) -> np.ndarray:
         hits = np.asarray([[title.count(word) for word in self.keywords] for title in titles], dtype=np.float64) + 1
         return hits / hits.sum(axis=1, keepdims=True)
-
-    def save(self, directory):
-        return save_model(self, directory)
-
-    def _export(self):
-        return {}, {"unused": np.zeros(1)}
-
-    @classmethod
-    def _restore(cls, config, tensors):
-        return cls()
 
 
 def preference_table(n_users: int, n_items: int, seed: int = 0) -> np.ndarray:

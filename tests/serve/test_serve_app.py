@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import TOKEN
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from serve_samples import CATEGORIES, ITEM_IDS, KeywordCategorizer, OverlapGrader, TableRecommender, preference_table
@@ -12,7 +11,6 @@ from serve_samples import CATEGORIES, ITEM_IDS, KeywordCategorizer, OverlapGrade
 from longtail.adjust import ExposureReranker
 from longtail.serve import ServeConfig, create_app
 from longtail.serve.export import build_model_dir, index_interactions
-from longtail.serve.journal import Journal
 
 HISTORY = {1: [10, 20, 70], 2: [10, 20, 80], 3: [10, 20, 40], 4: [10, 40, 50], 5: [10, 60], 6: [10, 60, 100]}
 POPULARITY = np.asarray([6, 3, 0, 2, 1, 2, 1, 1, 0, 1], dtype=float)  # distinct users per item of ITEM_IDS

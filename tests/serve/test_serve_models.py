@@ -65,6 +65,14 @@ def test_build_refuses_to_overwrite_and_copies_saved_folders(shop, model_dir, tm
     assert served.recommender.table.shape == (6, 10) and served.ranker is not None and served.categorizer is None
 
 
+def test_build_needs_gains_for_named_grades(shop, tmp_path):
+    bare = shop.replace(meta={})
+    with pytest.raises(LongtailError, match="pass grades"):
+        build_model_dir(tmp_path / "m", bare, rank_model=OverlapGrader())
+    folder = build_model_dir(tmp_path / "n", bare, rank_model=OverlapGrader(), grades={"irrelevant": 0, "partial": 0.5, "exact": 1})
+    np.testing.assert_array_equal(load_served(folder).grade_gains, [0.0, 0.5, 1.0])
+
+
 def test_build_checks_ids_against_the_model(shop, tmp_path):
     with pytest.raises(LongtailError, match="fitted on 3 users and 10 items"):
         build_model_dir(tmp_path / "m", shop, TableRecommender(preference_table(3, 10)))

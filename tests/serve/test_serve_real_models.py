@@ -8,6 +8,7 @@ expected grades (its embeddings from a fixed hashing encoder).
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import polars as pl
@@ -103,8 +104,6 @@ def test_most_popular_served_from_a_task_folder(market, tmp_path):
     ix = index_interactions(market)
     model = MostPopular().fit(ix.users, ix.items, ix.n_users, ix.n_items)
     model.save(tmp_path / "saved")
-    import json
-
     (tmp_path / "saved" / "ids.json").write_text(json.dumps({"user_ids": ix.user_ids.tolist(), "item_ids": ix.item_ids.tolist()}))
     folder = build_model_dir(tmp_path / "served", market, tmp_path / "saved")
     with TestClient(create_app(folder, ServeConfig(journal=tmp_path / "j.sqlite"))) as c:

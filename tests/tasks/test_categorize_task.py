@@ -128,6 +128,7 @@ def test_evaluate_counts_unseen_test_labels():
     assert rows[("n_unseen_label_test", "all")] == 1 and rows[("accuracy", "all")] == 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, params", [("tfidf-logreg", FAST_LR), ("embedding-linear", {"epochs": 20, "lr": 0.02}),
                                            ("embedding-mlp", {"epochs": 20, "lr": 0.01})])
 def test_models_beat_the_majority_class(split, model, params):
@@ -140,6 +141,7 @@ def test_models_beat_the_majority_class(split, model, params):
     assert rows[("n_test", "all")] == split.test.items.height
 
 
+@pytest.mark.slow
 def test_category_depth_changes_the_labels(split):
     ctx = TrialContext(seed=0, embed=_hashed_embed, params={"category_depth": 1})
     rows = _metrics(get("categorize").run(split, "embedding-linear", strategies.get("baseline"), ctx))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -25,6 +26,7 @@ def serve(
     window: Annotated[float, typer.Option(min=1.0, help="Seconds covered by the live statistics.")] = 600.0,
     drain: Annotated[float, typer.Option(min=0.0, help="Seconds shutdown waits for requests in flight.")] = 10.0,
     log_level: Annotated[str, typer.Option(help="uvicorn log level (critical, error, warning, info, debug).")] = "info",
+    threads: Annotated[int, typer.Option(min=1, help="torch threads per request for torch models (1 is fastest for one user at a time).")] = 1,
 ) -> None:
     """Serve /recommend, /rank, /categorize and /events, with live imbalance statistics at /stats and /metrics."""
     import uvicorn
@@ -36,5 +38,8 @@ def serve(
                    "pass --token or set LONGTAIL_TOKEN", err=True)
     config = ServeConfig(token=token, journal=journal, window_seconds=window, drain_seconds=drain)
     application = create_app(model_dir, config)
+    if "torch" in sys.modules:  # only when a served model needed torch
+        # One user's scores are a small matrix product: splitting it over threads costs more than it saves.
+        sys.modules["torch"].set_num_threads(threads)
     uvicorn.run(application, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=drain,
                 server_header=False, access_log=log_level == "debug")

@@ -18,7 +18,7 @@ def bearer_dependency(token: str | None):
     """
     expected = None if token is None else token.encode()
 
-    def require_token(request: Request) -> None:
+    async def require_token(request: Request) -> None:  # async: no worker-thread hop per request
         if expected is None:
             return
         header = request.headers.get("authorization", "")

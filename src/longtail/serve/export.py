@@ -30,8 +30,15 @@ from longtail.data import columns as C
 from longtail.errors import LongtailError
 from longtail.models.persist import CONFIG_FILE, WEIGHTS_FILE, load_model
 from longtail.serve.catalogue import COUNT, POPULARITY
-from longtail.serve.config import MANIFEST_FILE, Limits, Manifest, RerankEntry
-from longtail.serve.config import CategorizeEntry, RankEntry, RecommendEntry
+from longtail.serve.config import (
+    MANIFEST_FILE,
+    CategorizeEntry,
+    Limits,
+    Manifest,
+    RankEntry,
+    RecommendEntry,
+    RerankEntry,
+)
 
 IDS_FILE = "ids.json"
 
@@ -127,18 +134,25 @@ def _recommend_ids(model: Any, folder: Path, dataset: Dataset, ids: tuple[Any, A
     (folder / IDS_FILE).write_text(json.dumps({"user_ids": user_ids, "item_ids": item_ids}))
 
 
+def _is_number(label: Any) -> bool:
+    try:
+        float(label)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _default_grades(dataset: Dataset, model: Any, grades: dict[str, float] | None) -> dict[str, float] | None:
+    """Gain per grade: as given, else the position in the dataset's label order; None when grades are numbers."""
     if grades is not None:
         return {str(k): float(v) for k, v in grades.items()}
     order = dataset.meta.get("label_order")
     if order:
         return {str(label): float(gain) for gain, label in enumerate(order)}
-    try:
-        [float(label) for label in model.classes_.tolist()]
-        return None  # numeric grades are their own gains
-    except ValueError:
-        raise LongtailError("the rank model's grades are not numbers and the dataset has no meta['label_order']; "
-                            "pass grades={label: gain}") from None
+    if all(_is_number(label) for label in model.classes_.tolist()):
+        return None
+    raise LongtailError("the rank model's grades are not numbers and the dataset has no meta['label_order']; "
+                        "pass grades={label: gain}")
 
 
 def build_model_dir(

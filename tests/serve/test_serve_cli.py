@@ -1,0 +1,57 @@
+"""`longtail monitor` against a uvicorn server running in a thread (the tiny MODEL_DIR)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from conftest import TOKEN
+from typer.testing import CliRunner
+
+from longtail.cli.main import app as cli
+from longtail.serve import ServeConfig, create_app
+
+
+@pytest.fixture(scope="module")
+def url(model_dir, tmp_path_factory):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(model_dir, ServeConfig(token=TOKEN, journal=tmp_path_factory.mktemp("cli") / "events.sqlite"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    for user in (1, 2, 999):
+        httpx.post(base + "/recommend", json={"user_id": user, "k": 3, "region": "DE"}, headers=headers)
+    httpx.post(base + "/events", json={"events": [{"type": "impression", "user_id": 1, "item_id": 10},
+                                                  {"type": "click", "user_id": 1, "item_id": 10}]}, headers=headers)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_monitor_once_prints_the_snapshot(url):
+    result = CliRunner().invoke(cli, ["monitor", url, "--once", "--token", TOKEN], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    stats = httpx.get(url + "/stats", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    out = result.output
+    assert "served exposure" in out and "exposure mix" in out and "online training signals" in out
+    assert f"{stats['exposure']['gini']:.3f}" in out
+    assert "cold starts {'region': 1}" in out
+    head = stats["events"]["by_popularity"]["head"]
+    assert head["impressions"] == 1 and head["clicks"] == 1 and "100.0%" in out
+
+
+def test_monitor_refreshes_a_bounded_number_of_times(url):
+    result = CliRunner().invoke(cli, ["monitor", url, "--count", "2", "--interval", "0.2"], env={"LONGTAIL_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    assert "served exposure" in result.output
