@@ -142,3 +142,16 @@ def test_per_user_items_forms_agree_and_leave_input_alone():
     for form in (lists, mask, given):
         np.testing.assert_array_equal(per_user_items(form, 3, 4, "exclude").toarray(), mask)
     assert given[0, 2] == 5.0
+
+
+def test_every_public_adjuster_has_fit_and_transform():
+    import longtail.adjust as adjust
+
+    for name in ("ThresholdMover", "LogitAdjuster", "TemperatureScaler", "ExposureReranker"):
+        cls = getattr(adjust, name)
+        assert name in adjust.__all__ and callable(cls.fit) and callable(cls.transform)
+    popularity, scores, history = _data(3)
+    reranker = ExposureReranker(lam=0.4, k=5).fit(popularity)
+    np.testing.assert_array_equal(
+        reranker.transform(scores, exclude=history), reranker.rerank(scores, exclude=history, history=history)
+    )

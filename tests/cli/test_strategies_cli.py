@@ -8,15 +8,39 @@ from longtail.cli.main import app
 runner = CliRunner()
 
 
-def test_table_lists_every_strategy_with_its_slots():
-    result = runner.invoke(app, ["strategies"], env={"COLUMNS": "250"})
+def test_default_lists_each_strategy_on_one_line_whatever_the_width():
+    for width in ("40", "250"):
+        result = runner.invoke(app, ["strategies"], env={"COLUMNS": width})
+        assert result.exit_code == 0, result.output
+        header, *lines = result.output.splitlines()
+        assert header.split() == ["name", "applies", "to", "description", "slots"]
+        assert len(lines) == len(strategies.available())
+        for line, strategy in zip(lines, strategies.available()):
+            assert line.split("  ")[0] == strategy.name
+            for text in (strategy.description, ", ".join(strategy.kinds), strategy.slots_text()):
+                assert text in line
+    assert "loss=class-balanced(beta=0.999, base='focal', gamma=2.0)" in result.output
+
+
+def test_table_format_lists_every_strategy_with_its_slots():
+    result = runner.invoke(app, ["strategies", "--format", "table"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for strategy in strategies.available():
         row = next(line for line in lines if line.strip("│ ").startswith(strategy.name + " "))
         assert strategy.description in row
         assert ", ".join(strategy.kinds) in row
-    assert "loss=class-balanced(beta=0.999, base='focal', gamma=2.0)" in result.output
+
+
+def test_a_registered_strategy_is_listed():
+    gentle = strategies.Strategy("my-gentle-focal", "focal with gamma 0.5", loss={"name": "focal", "params": {"gamma": 0.5}})
+    mine = strategies.register(gentle)
+    try:
+        result = runner.invoke(app, ["strategies", "--kind", "binary"])
+        line = next(line for line in result.output.splitlines() if line.startswith("my-gentle-focal "))
+        assert mine.description in line and "loss=focal(gamma=0.5" in line
+    finally:
+        strategies.unregister("my-gentle-focal")
 
 
 def test_json_round_trips_to_the_registry():

@@ -20,6 +20,17 @@ def test_sigmoid_form_equals_torchvision(gamma, alpha, reduction, shape):
     ref.assert_matches(FocalLoss(gamma=gamma, alpha=alpha, reduction=reduction), expected, x, t)
 
 
+@pytest.mark.parametrize("alpha", [None, 0.25])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_sigmoid_form_equals_the_installed_torchvision(alpha, reduction):
+    # The written-out reference above runs everywhere; this compares with torchvision itself where it is installed.
+    ops = pytest.importorskip("torchvision.ops")
+    rng = np.random.default_rng(11)
+    x, t = torch.from_numpy(rng.normal(0, 3, (9, 4))), torch.from_numpy(rng.integers(0, 2, (9, 4)).astype(np.float64))
+    expected = ops.sigmoid_focal_loss(x, t, alpha=-1 if alpha is None else alpha, gamma=2.0, reduction=reduction)
+    torch.testing.assert_close(FocalLoss(alpha=alpha, reduction=reduction)(x, t), expected, rtol=1e-9, atol=1e-12)
+
+
 def test_sigmoid_form_with_soft_targets_equals_torchvision():
     rng = np.random.default_rng(7)
     x, t = rng.normal(0, 2, 30), rng.uniform(0, 1, 30)

@@ -123,3 +123,23 @@ def test_sum_is_the_sum_of_none(name):
     per_element = loss(logits, *rest)
     loss.reduction = "sum"
     assert torch.allclose(loss(logits, *rest), per_element.sum())
+
+
+def test_public_names_and_signatures_are_as_documented():
+    import inspect
+
+    import longtail.losses as module
+
+    for name in ("WeightedCrossEntropy", "FocalLoss", "ClassBalancedLoss", "LogitAdjustedLoss", "BalancedSoftmaxLoss",
+                 "LDAMLoss", "SampledSoftmaxLoss", "IPSLoss"):
+        assert name in module.__all__ and issubclass(getattr(module, name), torch.nn.Module)
+
+    def leading(cls, n):
+        return [(p.name, p.default) for p in list(inspect.signature(cls).parameters.values())[:n]]
+
+    empty = inspect.Parameter.empty
+    assert leading(FocalLoss, 2) == [("gamma", 2.0), ("alpha", None)]
+    assert leading(LogitAdjustedLoss, 2) == [("class_counts", empty), ("tau", 1.0)]
+    assert leading(BalancedSoftmaxLoss, 1) == [("class_counts", empty)]
+    assert FocalLoss().gamma == 2.0 and FocalLoss().alpha is None
+    assert LogitAdjustedLoss([3, 1]).tau == 1.0

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from imblearn.over_sampling import SMOTE as ImbSMOTE
+from imblearn import over_sampling as imb_over
+from imblearn import under_sampling as imb_under
 from imblearn.pipeline import make_pipeline
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from longtail.errors import InputError
-from longtail.sampling import SMOTE, RandomOverSampler, RandomUnderSampler, TomekLinks
+from longtail.sampling import ADASYN, SMOTE, BorderlineSMOTE, RandomOverSampler, RandomUnderSampler, TomekLinks
 
 
 def _data():
@@ -31,18 +32,41 @@ def balance(sampler, X, y):
     return np.unique(np.asarray(y_res), return_counts=True)[1].tolist()
 
 
-@pytest.mark.parametrize("sampler", [SMOTE(random_state=0), ImbSMOTE(random_state=0)])
-def test_a_function_taking_any_sampler_works_with_ours_and_imblearns(sampler):
-    X, y = _data()
-    assert balance(sampler, X, y) == [60, 60]
+PAIRS = {
+    "RandomOverSampler": (RandomOverSampler, imb_over.RandomOverSampler, {"random_state": 0}),
+    "RandomUnderSampler": (RandomUnderSampler, imb_under.RandomUnderSampler, {"random_state": 0}),
+    "SMOTE": (SMOTE, imb_over.SMOTE, {"random_state": 0, "k_neighbors": 3}),
+    "BorderlineSMOTE": (BorderlineSMOTE, imb_over.BorderlineSMOTE, {"random_state": 0, "k_neighbors": 3}),
+    "ADASYN": (ADASYN, imb_over.ADASYN, {"random_state": 0, "n_neighbors": 3}),
+    "TomekLinks": (TomekLinks, imb_under.TomekLinks, {}),
+}
 
 
-def test_our_samplers_work_in_an_imblearn_pipeline_and_clone():
+def _both(name):
+    ours, theirs, params = PAIRS[name]
+    return ours(**params), theirs(**params)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+@pytest.mark.parametrize("kind", ["numpy", "pandas"])
+def test_a_function_taking_any_sampler_gives_the_same_counts_for_ours_and_imblearns(name, kind):
     X, y = _data()
-    model = make_pipeline(SMOTE(random_state=0), LogisticRegression()).fit(X, y)
-    assert model.predict(X).shape == (75,)
-    copy = clone(SMOTE(k_neighbors=3, random_state=1))
-    assert copy.get_params()["k_neighbors"] == 3
+    if kind == "pandas":
+        X, y = pd.DataFrame(X, columns=["a", "b", "c"]), pd.Series(y, name="label")
+    ours, theirs = _both(name)
+    assert balance(ours, X, y) == balance(theirs, X, y)
+    assert hasattr(ours, "sample_indices_") == hasattr(theirs, "sample_indices_")
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_ours_and_imblearns_work_alike_in_a_pipeline_clone_and_set_params(name):
+    X, y = _data()
+    for sampler in _both(name):
+        model = make_pipeline(sampler, LogisticRegression()).fit(X, y)
+        assert model.predict(X).shape == (75,)
+        copy = clone(sampler).set_params(sampling_strategy="all" if name == "TomekLinks" else "auto")
+        assert copy.get_params() == {**sampler.get_params(), "sampling_strategy": copy.sampling_strategy}
+        assert balance(copy, X, y) == balance(clone(copy), X, y)
 
 
 def test_pandas_in_pandas_out_with_names_and_dtypes():
@@ -113,3 +137,12 @@ def test_the_package_runs_with_polars_and_pandas_unavailable_and_without_torch()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_public_sampler_names_import_as_written():
+    import longtail.sampling as sampling
+
+    for name in ("RandomOverSampler", "RandomUnderSampler", "SMOTE", "BorderlineSMOTE", "ADASYN", "TomekLinks"):
+        cls = getattr(sampling, name)
+        assert name in sampling.__all__ and callable(cls().fit_resample)
+        assert "sampling_strategy" in cls().get_params()

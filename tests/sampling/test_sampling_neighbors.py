@@ -68,6 +68,56 @@ def test_torch_path_equals_sklearn():
     np.testing.assert_array_equal(own, NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X[subset], return_distance=False)[:, 1:])
 
 
+def _tied_points(seed, n, d, dtype):
+    """Random points with exact duplicates and a far-away cluster, so ties and wide ranges both occur."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, size=d)
+    X[rng.choice(n, size=n // 10, replace=False)] = X[: n // 10]  # duplicates: ties at distance 0
+    X[-20:] += 1e3
+    return X.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_torch_path_gives_the_same_neighbours_and_distances_as_the_numpy_path(dtype):
+    pytest.importorskip("torch")
+    X = _tied_points(10, 600, 7, dtype)
+    subset = np.arange(0, 600, 3)
+    searches = [(X, {}), (X[1::2], {"Y": X[::2]}), (X[subset], {"Y": X, "self_index": subset})]
+    for queries, kwargs in searches:
+        dist_np, idx_np = kneighbors(queries, 6, return_distance=True, **kwargs)
+        dist_t, idx_t = kneighbors(queries, 6, return_distance=True, device="cpu", **kwargs)
+        np.testing.assert_array_equal(idx_t, idx_np)
+        np.testing.assert_array_equal(dist_t, dist_np)
+
+
+def _cuda_available():
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not _cuda_available(), reason="needs a CUDA GPU")
+def test_cuda_path_gives_the_same_neighbours_as_the_numpy_path():
+    X = _tied_points(11, 5000, 32, np.float32)
+    np.testing.assert_array_equal(kneighbors(X, 5, device="cuda"), kneighbors(X, 5))
+    subset = np.arange(0, 5000, 7)
+    np.testing.assert_array_equal(
+        kneighbors(X[subset], 5, Y=X, self_index=subset, device="cuda"), kneighbors(X[subset], 5, Y=X, self_index=subset)
+    )
+
+
+def test_an_unusable_device_is_a_value_error_naming_the_fix():
+    torch = pytest.importorskip("torch")
+    X = np.random.default_rng(0).standard_normal((30, 4))
+    with pytest.raises(ValueError, match="device='gpu' is not a torch device; use 'cuda', 'cuda:0', 'cpu' or None"):
+        kneighbors(X, 3, device="gpu")
+    missing = f"cuda:{torch.cuda.device_count()}"  # one past the last GPU, whatever the machine
+    with pytest.raises(ValueError, match=f"device='{missing}' asks for a GPU but torch sees .*use device=None"):
+        kneighbors(X, 3, device=missing)
+
+
 def test_rows_the_proof_cannot_settle_are_searched_again_in_float64(monkeypatch):
     rng = np.random.default_rng(6)
     X = rng.standard_normal((400, 5))

@@ -78,6 +78,7 @@ def test_class_counts_match_imblearn(strategy):
         for ours, theirs in [
             (SMOTE(sampling_strategy=strategy, random_state=seed), imb.SMOTE(sampling_strategy=strategy, random_state=seed)),
             (BorderlineSMOTE(sampling_strategy=strategy, random_state=seed), imb.BorderlineSMOTE(sampling_strategy=strategy, random_state=seed)),
+            (ADASYN(sampling_strategy=strategy, random_state=seed), imb.ADASYN(sampling_strategy=strategy, random_state=seed)),
         ]:
             np.testing.assert_array_equal(np.bincount(ours.fit_resample(X, y)[1]), np.bincount(theirs.fit_resample(X, y)[1]))
 
@@ -85,9 +86,10 @@ def test_class_counts_match_imblearn(strategy):
 def test_binary_ratio_matches_imblearn():
     X, y = _data(3, sizes=(150, 20))
     for ratio in (0.3, 0.5, 1.0):
-        ours = SMOTE(sampling_strategy=ratio, random_state=0).fit_resample(X, y)[1]
-        theirs = imb.SMOTE(sampling_strategy=ratio, random_state=0).fit_resample(X, y)[1]
-        np.testing.assert_array_equal(np.bincount(ours), np.bincount(theirs))
+        for ours, theirs in [(SMOTE, imb.SMOTE), (BorderlineSMOTE, imb.BorderlineSMOTE), (ADASYN, imb.ADASYN)]:
+            y_ours = ours(sampling_strategy=ratio, random_state=0).fit_resample(X, y)[1]
+            y_theirs = theirs(sampling_strategy=ratio, random_state=0).fit_resample(X, y)[1]
+            np.testing.assert_array_equal(np.bincount(y_ours), np.bincount(y_theirs))
 
 
 @pytest.mark.parametrize("kind", ["borderline-1", "borderline-2"])
@@ -192,10 +194,11 @@ def test_approximate_search_still_makes_rows_on_segments():
 @pytest.mark.parametrize(
     "sampler, X_change, y_change, fragment",
     [
-        (SMOTE(k_neighbors=5), None, lambda y: np.r_[y[y == 0], [1, 1, 1, 1, 1]], "k_neighbors=5"),
-        (ADASYN(n_neighbors=9), None, lambda y: np.r_[y[y == 0], [1] * 9], "n_neighbors=9"),
-        (SMOTE(), lambda X: np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X), None, "NaN"),
-        (SMOTE(), None, lambda y: np.zeros_like(y), "single class"),
+        (SMOTE(k_neighbors=5), None, lambda y: np.r_[y[y == 0], [1, 1, 1, 1, 1]], "k_neighbors=5 .*lower k_neighbors to at most 4"),
+        (ADASYN(n_neighbors=9), None, lambda y: np.r_[y[y == 0], [1] * 9], "n_neighbors=9 .*lower n_neighbors to at most 8"),
+        (BorderlineSMOTE(k_neighbors=6, m_neighbors=8), None, lambda y: np.r_[y[y == 0], [1] * 6], "lower k_neighbors to at most 5"),
+        (SMOTE(), lambda X: np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X), None, r"column 'X\[:, 3\]', row 1: NaN .*impute or drop"),
+        (SMOTE(), None, lambda y: np.zeros_like(y), "single class .*give y with at least two classes"),
         (SMOTE(sampling_strategy=-1), None, None, "sampling_strategy"),
         (SMOTE(sampling_strategy="most"), None, None, "sampling_strategy"),
         (SMOTE(k_neighbors=0), None, None, "k_neighbors"),

@@ -178,3 +178,55 @@ def test_every_strategy_applies_somewhere():
         assert strategy.kinds, strategy.name
         assert all(kind in KINDS for kind in strategy.kinds)
     assert Strategy("nothing").kinds == KINDS
+
+
+@pytest.fixture
+def imblearn_pieces():
+    """Sampler pieces built from imbalanced-learn's own classes, removed from the table afterwards."""
+    from imblearn import over_sampling, under_sampling
+
+    from longtail.strategies import PieceSpec, register_piece
+    from longtail.strategies.pieces import _PIECES
+
+    made = {
+        "imblearn-smote": (over_sampling.SMOTE, {"sampling_strategy": "auto", "k_neighbors": 5}),
+        "imblearn-under": (under_sampling.RandomUnderSampler, {"sampling_strategy": "auto"}),
+    }
+    for name, (cls, defaults) in made.items():
+        register_piece(PieceSpec(
+            "sampler", name, lambda params, ctx, cls=cls: cls(random_state=ctx.random_state, **params),
+            frozenset({"multiclass", "binary"}), f"imbalanced-learn's {cls.__name__}", defaults,
+        ))
+    yield
+    for name in made:
+        del _PIECES["sampler"][name]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("smote", "imblearn-smote"), ("random-under", "imblearn-under")])
+def test_imblearn_samplers_plug_into_strategies_where_ours_do(imblearn_pieces, ours, theirs):
+    X, y = labelled_rows()
+    results = {}
+    for piece in (ours, theirs):
+        strategy = Strategy(f"via-{piece}", sampler=Piece(piece, {"sampling_strategy": "auto"}))
+        tuned = strategy.with_params(sampling_strategy={0: 40, 1: 30, 2: 20} if "smote" in piece else {0: 12})
+        sampler = tuned.make_sampler(random_state=7)
+        X_res, y_res = sampler.fit_resample(X, y)
+        assert X_res.shape == (y_res.size, 3)
+        if hasattr(sampler, "sample_indices_"):
+            np.testing.assert_array_equal(X_res, X[sampler.sample_indices_])
+        results[piece] = np.bincount(y_res).tolist()
+    assert results[ours] == results[theirs]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: get("focal", gamma=-1.0).make_loss("multiclass"), r"gamma must be >= 0, got -1.0; 0 gives cross-entropy"),
+        (lambda: get("cb-focal", beta=1.0).make_loss("multiclass", CLASS_COUNTS["multiclass"]), r"beta must be in \[0, 1\)"),
+        (lambda: get("smote", k_neighbors=6).make_sampler(0).fit_resample(*labelled_rows()), "lower k_neighbors to at most 5"),
+        (lambda: Strategy("bad", loss="focus"), "unknown loss piece 'focus'; known loss pieces: weighted-ce"),
+    ],
+)
+def test_bad_parameters_through_a_strategy_are_value_errors_naming_the_fix(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()

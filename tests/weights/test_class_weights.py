@@ -17,7 +17,7 @@ def test_balanced_equals_scikit_learn(seed):
     classes = np.unique(y)
     expected = compute_class_weight("balanced", classes=classes, y=y)
     counts = np.bincount(y)[classes]
-    np.testing.assert_allclose(class_weights(counts, "balanced"), expected, rtol=1e-12)
+    np.testing.assert_array_equal(class_weights(counts, "balanced"), expected)  # bit for bit
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -80,3 +80,11 @@ def test_zero_count_classes_get_zero_weight(scheme):
 def test_bad_parameters_raise_value_error_naming_them(counts, scheme, params, message):
     with pytest.raises(ValueError, match=message):
         class_weights(counts, scheme, **params)
+
+
+def test_class_weights_signature_is_counts_scheme_and_params():
+    import inspect
+
+    params = list(inspect.signature(class_weights).parameters.values())
+    assert [p.name for p in params] == ["counts", "scheme", "params"]
+    assert params[2].kind is inspect.Parameter.VAR_KEYWORD

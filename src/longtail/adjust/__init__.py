@@ -1,8 +1,9 @@
 """Post-hoc adjusters: change a trained model's scores, not the model.
 
 Each has ``fit(scores, y)`` on validation data and ``transform(scores)``;
-the re-ranker has ``fit(item_popularity)`` and ``rerank(scores)``. Using one
-before ``fit`` raises :class:`NotFittedError`.
+the re-ranker has ``fit(item_popularity)`` and ``rerank(scores)``, also
+reachable as ``transform``. Using one before ``fit`` raises
+:class:`NotFittedError`.
 """
 
 from longtail.adjust._base import NotFittedError

@@ -108,6 +108,10 @@ class ExposureReranker:
         history = excluded if history is None else per_user_items(history, n_users, n_items, "history")
         return self._greedy(scores, candidates, self._user_targets(history, n_users))
 
+    def transform(self, scores: np.ndarray, exclude: object = None, history: object = None) -> np.ndarray:
+        """:meth:`rerank` under the name every adjuster shares, so callers can treat adjusters alike."""
+        return self.rerank(scores, exclude=exclude, history=history)
+
     def _user_targets(self, history: sparse.csr_matrix | None, n_users: int) -> np.ndarray:
         """``P(g|u)``: each user's head/tail share in the history, uniform when empty."""
         target = np.full((n_users, N_GROUPS), 1.0 / N_GROUPS)

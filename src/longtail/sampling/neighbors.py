@@ -125,6 +125,10 @@ def kneighbors(
     if not isinstance(tile, (int, np.integer)) or tile < 16:
         raise ValueError(f"tile={tile!r} is too small; use an int of at least 16 (1024 suits most caches)")
     _check_k(k, refs.shape[0], Y is None or self_index is not None)
+    if device is not None:
+        from longtail.sampling.neighbors_torch import torch_device
+
+        torch_device(device)  # fail before any work when the device cannot be used
     n_candidates = min(k + MARGIN, refs.shape[0] - (1 if Y is None or self_index is not None else 0))
 
     approximate = _approximate_search(search)

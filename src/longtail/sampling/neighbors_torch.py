@@ -14,6 +14,28 @@ from longtail.sampling.neighbor_space import Space, make_space, reference_column
 _BLOCK_BYTES = 256 << 20  # one block of the distance matrix on the device
 
 
+def torch_device(device: str) -> "object":
+    """``device`` as a ``torch.device``; ``ValueError`` naming the fix when it cannot be used."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise ValueError(
+            f"device={device!r} needs torch, which is not installed; install torch or use device=None (numpy search)"
+        ) from exc
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device; use 'cuda', 'cuda:0', 'cpu' or None") from exc
+    if dev.type == "cuda":
+        available = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if available == 0 or (dev.index is not None and dev.index >= available):
+            raise ValueError(
+                f"device={device!r} asks for a GPU but torch sees {available} GPU(s); "
+                "use device=None for the CPU search, or run where torch.cuda.is_available() is True"
+            )
+    return dev
+
+
 def _unit_round_off(device: "object") -> float:
     """Round-off of a float32 matrix product under the current torch settings."""
     import torch
@@ -38,7 +60,7 @@ def torch_candidates(
     """``(space, tau, candidates)`` for the exact search, computed on ``device``."""
     import torch
 
-    dev = torch.device(device)
+    dev = torch_device(device)
     space = make_space(queries, references, np.float32, unit=_unit_round_off(dev))
     n_q, n_r = space.queries.shape[0], space.references.shape[0]
     cols = torch.from_numpy(reference_columns(space.references, space.dim)).to(dev).T

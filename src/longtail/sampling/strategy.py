@@ -158,7 +158,9 @@ def resolve_sampling_strategy(
     counts = class_counts(y)
     if len(counts) < 2:
         raise SamplingInputError(
-            f"y has a single class ({list(counts)})", column="y", fix="resampling needs at least two classes"
+            f"y has a single class ({list(counts)})",
+            column="y",
+            fix="resampling balances classes against each other: give y with at least two classes",
         )
     if isinstance(sampling_strategy, str):
         if sampling_strategy not in STRING_FORMS:
