@@ -179,3 +179,32 @@ def test_unsupported_extension_and_no_files(tmp_path: Path) -> None:
         load_tables(interactions=path)
     with pytest.raises(ValueError, match="interactions"):
         load_tables()
+
+
+def test_error_rows_are_shown_short_and_on_one_line(tmp_path: Path) -> None:
+    wide = ",".join(f"c{i}" for i in range(12))
+    path = _write(tmp_path / "wide.csv", f"{wide}\n" + ",".join(["x" * 40] + [str(i) for i in range(1, 12)]) + "\n")
+    with pytest.raises(InputError) as err:
+        load_tables(interactions=path, columns={"user_id": "c0", "item_id": "c1", "timestamp": "c2", "event": "c99"})
+    message = str(err.value)
+    assert "first row: c0=" + "x" * 21 + "..., c1=1" in message and "... (4 more columns)" in message
+    assert "\n" not in message
+    broken = InputError("bad value", file="a\nb.csv", value="line\r\nbreak", fix="fix it")
+    assert "\n" not in str(broken) and "\r" not in str(broken) and "a\\nb.csv" in str(broken)
+
+
+def test_dataset_built_directly_shows_the_null_row() -> None:
+    from longtail.data import Dataset
+
+    inter = pl.DataFrame(
+        {"user_id": [1, None], "item_id": [1, 2], "timestamp": [datetime(2024, 1, 1, tzinfo=UTC)] * 2,
+         "event": ["view", "view"]},
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC")},
+    )
+    items = pl.DataFrame({"item_id": [1, 2], "title": ["a", "b"]})
+    with pytest.raises(InputError) as err:
+        Dataset(inter, items, sources={"interactions": "log.parquet"})
+    assert "log.parquet, column 'user_id', row 1" in str(err.value)
+    assert "that row: user_id=(empty), item_id=2" in str(err.value)
+    with pytest.raises(InputError, match="first row: user_id=1, item_id=1"):
+        Dataset(inter.drop("event"), items)

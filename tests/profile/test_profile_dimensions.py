@@ -11,7 +11,7 @@ from profile_builders import START, catalogue, interactions
 
 from longtail.data import Dataset
 from longtail.profile import dimension_counts
-from longtail.profile.dimensions import day_counts, hour_counts
+from longtail.profile.dimensions import day_counts, days_without_interactions, hour_counts
 
 
 def _as_dict(gc) -> dict:
@@ -119,12 +119,14 @@ def test_hour_uses_utc_even_for_other_input_zones():
     assert hour_counts(Dataset(frame, catalogue(["A"]))).counts[0] == 1
 
 
-def test_day_groups_cover_every_date_in_the_range():
+def test_day_groups_are_the_days_observed_and_gaps_are_counted_apart():
     ds = Dataset(interactions([(1, 0, 0, "view"), (1, 0, 1, "view"), (1, 0, 24 * 3, "view")]), catalogue(["A"]))
     day = day_counts(ds)
     first = START.date()
-    assert day.groups.to_list() == [first + dt.timedelta(days=d) for d in range(4)]
-    assert day.counts.tolist() == [2, 0, 0, 1]
+    assert day.groups.to_list() == [first, first + dt.timedelta(days=3)]
+    assert day.counts.tolist() == [2, 1]
+    assert day.reference == "observed" and day.zero_groups == 0
+    assert days_without_interactions(day) == 2
 
 
 def test_query_from_interactions_skips_browsing_rows_and_label_from_judgments():

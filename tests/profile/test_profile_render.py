@@ -56,3 +56,18 @@ def test_write_plots_makes_non_empty_pngs(shop, tmp_path):
     assert {"lorenz_item.png", "category_mix.png", "bars_item.png", "bars_hour.png", "bars_region.png"} <= names
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
+
+
+def test_day_reading_and_json_report_days_without_interactions():
+    from profile_builders import catalogue, interactions
+
+    from longtail.data import Dataset
+
+    # 40 events on day 0, 10 on day 1, none on days 2..4, 10 on day 5.
+    rows = [(1, 0, 1, "view")] * 40 + [(1, 0, 25, "view")] * 10 + [(1, 0, 5 * 24 + 3, "view")] * 10
+    day = profile_dataset(Dataset(interactions(rows), catalogue(["A"]))).dimensions["day"]
+    assert day.n_groups == 3 and day.to_dict()["days_without_interactions"] == 3
+    assert reading(day) == (
+        "day (UTC): busiest day 2024-03-01 has 2.0x the daily mean; 3 of 6 days in the range have none "
+        "(not counted as groups)"
+    )

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from longtail.data import columns as C
-from longtail.errors import InputError
+from longtail.errors import InputError, describe_row
 
 
 class Truth(Protocol):
@@ -60,6 +60,7 @@ class Dataset:
                 f"missing required column(s) {', '.join(missing)} (has: {', '.join(df.columns)})",
                 file=self._src(table),
                 column=missing[0],
+                example=describe_row(df.row(0, named=True), "first row") if df.height else None,
                 fix="map the source column onto it (e.g. --columns user_id=uid)",
             )
 
@@ -75,6 +76,7 @@ class Dataset:
                     file=self._src(table),
                     column=col,
                     row=row,
+                    example=describe_row(df.row(row, named=True), "that row"),
                     fix="drop or fill those rows before loading",
                 )
 

@@ -1,13 +1,14 @@
 """Group counts per imbalance dimension, computed with polars ``group_by``.
 
 Every dimension counts one unit (interactions, items, users or judgments)
-per group. The groups include every group that exists in the reference
-table, observed or not: every catalogue item, every catalogue category,
-every user of the users table, all 24 hours, every date from the first to
-the last interaction. ``category_top`` appears only when categories are
-paths, ``hour`` only when timestamps carry a time of day. Rows that cannot be given a group (an interaction on
-an item with no category, a browse without a query) are counted in
-``rows_without_group``, never dropped silently.
+per group. The groups include every group that exists in a reference,
+observed or not: every catalogue item, every catalogue category, every user
+and every region of the users table, every label of the event order, all 24
+hours. Days, queries and relevance labels have no reference, so their groups
+are the ones observed. ``category_top`` appears only when categories are
+paths, ``hour`` only when timestamps carry a time of day. Rows that cannot be
+given a group (an interaction on an item with no category, a browse without
+a query) are counted in ``rows_without_group``, never dropped silently.
 """
 
 from __future__ import annotations
@@ -198,11 +199,20 @@ def hour_counts(ds: Dataset) -> GroupCounts:
 
 
 def day_counts(ds: Dataset) -> GroupCounts:
-    """Interactions per calendar day (UTC), every date from the first to the last interaction."""
+    """Interactions per calendar day (UTC), over the days observed.
+
+    Days have no reference table, so a day without interactions is not a
+    group (an outage or a gap between two exports would otherwise pass for
+    imbalance); :func:`days_without_interactions` reports such gaps instead.
+    """
     observed, _ = _observed(ds.interactions, pl.col(C.TIMESTAMP).dt.date())
-    dates = observed.get_column(GROUP)
-    every_day = pl.date_range(dates.min(), dates.max(), interval="1d", eager=True)
-    return _finish("day", "interactions", "date range", _with_reference(observed, every_day), ordered=True)
+    return _finish("day", "interactions", "observed", observed, ordered=True)
+
+
+def days_without_interactions(day: GroupCounts) -> int:
+    """Calendar days between the first and the last observed day that have no interaction."""
+    dates = day.groups
+    return (dates.max() - dates.min()).days + 1 - dates.len()
 
 
 def query_counts(ds: Dataset) -> GroupCounts | None:

@@ -13,7 +13,7 @@ from longtail.data import Dataset
 from longtail.data import columns as C
 from longtail.profile import stats
 from longtail.profile.advice import Advice, advise
-from longtail.profile.dimensions import GroupCounts, dimension_counts
+from longtail.profile.dimensions import GroupCounts, days_without_interactions, dimension_counts
 from longtail.profile.drift import Drift, category_timeline, compute_drift
 
 MAX_LISTED_GROUPS = 1000
@@ -56,7 +56,7 @@ class DimensionProfile:
         """JSON-ready form; ``counts`` stays bounded however many groups there are (see ``counts_kind``)."""
         gc = self.group_counts
         kind, counts = ("groups", _listed(gc)) if gc.counts.size <= MAX_LISTED_GROUPS else ("histogram", _histogram(gc))
-        return {
+        out: dict[str, Any] = {
             "unit": gc.unit,
             "reference": gc.reference,
             "n_groups": self.n_groups,
@@ -71,6 +71,9 @@ class DimensionProfile:
             "effective_classes": self.effective_classes,
             "top20_share": self.top20_share,
         }
+        if gc.name == "day":
+            out["days_without_interactions"] = days_without_interactions(gc)
+        return out
 
 
 def _key(value: Any) -> str:
@@ -142,8 +145,9 @@ def _n_users(ds: Dataset, dimensions: dict[str, DimensionProfile]) -> int:
 def profile_dataset(ds: Dataset) -> Profile:
     """Measure how imbalanced ``ds`` is along every dimension that applies, plus drift and advice.
 
-    Works on group counts computed with polars ``group_by``, so memory grows
-    with the number of groups (items, users), not with the number of rows.
+    Works on group counts computed with polars, so beyond the interactions
+    table itself (held in memory, only the columns used) the extra memory is a
+    few temporary columns plus one count per group (item, user).
     """
     dimensions = {name: DimensionProfile.of(gc) for name, gc in dimension_counts(ds).items()}
     drift = compute_drift(ds)

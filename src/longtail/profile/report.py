@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from longtail.profile.dimensions import days_without_interactions
 from longtail.profile.profiler import DimensionProfile, Profile
 from longtail.profile.wording import GROUP_NOUNS, percent, skew_words, top_phrase
 
@@ -54,8 +55,9 @@ def _day_reading(dim: DimensionProfile) -> str:
     most, _ = _largest_and_smallest(dim)
     busiest = dim.group_counts.groups[most]
     text = f"busiest day {busiest.isoformat()} has {counts[most] / counts.mean():.1f}x the daily mean"
-    if dim.group_counts.zero_groups:
-        text += f"; {dim.group_counts.zero_groups} of {dim.n_groups} days have none"
+    gaps = days_without_interactions(dim.group_counts)
+    if gaps:
+        text += f"; {gaps} of {gaps + dim.n_groups} days in the range have none (not counted as groups)"
     return text
 
 

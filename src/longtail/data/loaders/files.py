@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from longtail.errors import InputError, LongtailError
+from longtail.errors import InputError, LongtailError, describe_row
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -81,7 +81,11 @@ def column_names(frame: pl.LazyFrame, path: str | Path) -> list[str]:
     try:
         return frame.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"cannot read the file: {_first_line(exc)}", file=str(path)) from exc
+        raise InputError(
+            f"cannot read the file: {_first_line(exc)}",
+            file=str(path),
+            fix="check that it is a whole CSV or Parquet file with the right extension (re-export it if cut short)",
+        ) from exc
 
 
 def collect(frame: pl.LazyFrame, path: str | Path) -> pl.DataFrame:
@@ -101,11 +105,24 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def first_row(path: str | Path, **scan_options) -> str | None:
+    """The file's first data row as ``first row: col=value, ...`` for an error message; None if there is none.
+
+    Reading it must never hide the error being reported, so any failure gives None.
+    """
+    try:
+        head = scan(path, **scan_options).head(1).collect()
+    except (LongtailError, pl.exceptions.PolarsError, OSError):
+        return None
+    return describe_row(head.row(0, named=True), "first row") if head.height else None
+
+
 def require_columns(available: list[str], wanted: dict[str, str], path: str | Path, option: str) -> None:
     """Raise if a mapped source column is not in the file.
 
     ``wanted`` maps longtail names to source columns; ``option`` names the CLI
-    option that holds the mapping, for the fix.
+    option that holds the mapping, for the fix. The message shows the first
+    row so the user can see which column holds what.
     """
     for target, source in wanted.items():
         if source not in available:
@@ -113,6 +130,7 @@ def require_columns(available: list[str], wanted: dict[str, str], path: str | Pa
                 f"no column '{source}' to use as {target}; the file has: {', '.join(available)}",
                 file=str(path),
                 column=source,
+                example=first_row(path),
                 fix=f"map an existing column with {option} {target}=<column>",
             )
 
@@ -139,6 +157,7 @@ def read_columns(
                 f"no column '{source}' (needed for {target}); the file has: {', '.join(available)}",
                 file=str(path),
                 column=source,
+                example=first_row(path, **scan_options),
                 fix="point at the original, unmodified file",
             )
     chosen = {src: dst for src, dst in rename.items() if src in available}

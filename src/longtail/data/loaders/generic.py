@@ -23,9 +23,9 @@ from longtail.data import columns as C
 from longtail.data.dataset import Dataset
 from longtail.data.loaders.base import empty_interactions, items_seen
 from longtail.data.loaders.events import infer_event_order
-from longtail.data.loaders.files import collect, column_names, require_columns, scan
+from longtail.data.loaders.files import collect, column_names, first_row, require_columns, scan
 from longtail.data.timestamps import to_utc
-from longtail.errors import InputError
+from longtail.errors import InputError, describe_row
 
 # table -> (required columns, optional columns, CLI option holding its mapping)
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
@@ -121,6 +121,7 @@ def _read_table(path: str | Path, table: str, mapping: Mapping[str, str] | None)
                 f"no column for {target}; the file has: {', '.join(available)}",
                 file=str(path),
                 column=target,
+                example=first_row(path),
                 fix=f"map one with {option} {target}=<column>",
             )
     text = tuple(chosen[t] for t in _TEXT[table] if t in chosen)
@@ -129,7 +130,7 @@ def _read_table(path: str | Path, table: str, mapping: Mapping[str, str] | None)
     if df.height == 0:
         raise InputError("the file has no data rows", file=str(path), fix="point at a file with data")
     for target in _IDS[table]:
-        _check_not_null(df, target, chosen[target], str(path))
+        _check_not_null(df, target, chosen, str(path))
         df = df.with_columns(_typed_id(df.get_column(target)))
     return df, chosen
 
@@ -150,8 +151,8 @@ def _parse_interactions(
         df.get_column(C.TIMESTAMP), time_unit=time_unit, time_format=time_format, file=path, column=chosen[C.TIMESTAMP]
     )
     df = df.with_columns(stamps, pl.col(C.EVENT).cast(pl.String).str.strip_chars())
-    _check_not_null(df, C.TIMESTAMP, chosen[C.TIMESTAMP], path)
-    _check_not_null(df, C.EVENT, chosen[C.EVENT], path)
+    _check_not_null(df, C.TIMESTAMP, chosen, path)
+    _check_not_null(df, C.EVENT, chosen, path)
     return df
 
 
@@ -174,14 +175,18 @@ def _event_order(df: pl.DataFrame, given: Sequence[str] | None, path: str, sourc
     return order
 
 
-def _check_not_null(df: pl.DataFrame, target: str, source: str, path: str) -> None:
+def _check_not_null(df: pl.DataFrame, target: str, chosen: dict[str, str], path: str) -> None:
+    """Raise on the first empty ``target``; the message shows that row under the file's own column names."""
     nulls = df.get_column(target).is_null()
     if nulls.any():
+        row = int(nulls.arg_true()[0])
+        record = {chosen.get(name, name): value for name, value in df.row(row, named=True).items()}
         raise InputError(
             f"{int(nulls.sum())} empty value(s) where every row needs one",
             file=path,
-            column=source,
-            row=int(nulls.arg_true()[0]),
+            column=chosen[target],
+            row=row,
+            example=describe_row(record, "that row"),
             fix="fill or drop those rows before loading",
         )
 
