@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -87,10 +89,51 @@ def test_rerank_lambda_matches_the_exposure_reranker(client, table):
 
 def test_default_lambda_comes_from_serve_json(shop, table, tmp_path):
     folder = build_model_dir(tmp_path / "m", shop, TableRecommender(table), rerank_lambda=0.8)
+    changed = 0
     with TestClient(create_app(folder, ServeConfig(journal=tmp_path / "j.sqlite"))) as c:
-        plain = c.post("/recommend", json={"user_id": 1, "k": 4, "rerank_lambda": 0}).json()
-        default = c.post("/recommend", json={"user_id": 1, "k": 4}).json()
-    assert default["rerank_lambda"] == 0.8 and plain["rerank_lambda"] == 0.0
+        for user in HISTORY:
+            plain = c.post("/recommend", json={"user_id": user, "k": 4, "rerank_lambda": 0}).json()
+            default = c.post("/recommend", json={"user_id": user, "k": 4}).json()
+            explicit = c.post("/recommend", json={"user_id": user, "k": 4, "rerank_lambda": 0.8}).json()
+            assert default["rerank_lambda"] == 0.8 and plain["rerank_lambda"] == 0.0
+            assert ids_of(default) == ids_of(explicit)
+            assert ids_of(plain) == expected_top(table, user, 4)
+            changed += ids_of(default) != ids_of(plain)
+    assert changed > 0  # the default really re-ranks
+
+
+def ids_of(body):
+    return [item["item_id"] for item in body["items"]]
+
+
+def test_a_recommender_trained_with_a_rerank_strategy_keeps_its_reranking(shop, tmp_path):
+    from longtail import strategies
+    from longtail.models.recommend import MostPopular
+
+    ix = index_interactions(shop)
+    model = MostPopular().fit(ix.users, ix.items, ix.n_users, ix.n_items, strategy=strategies.get("rerank", lam=0.9))
+    folder = build_model_dir(tmp_path / "m", shop, model)
+    history = [ix.items[ix.users == u] for u in range(ix.n_users)]
+    want = model.recommend(np.arange(ix.n_users), 3, exclude=history)
+    model.reranker_, reranker = None, model.reranker_
+    plain = model.recommend(np.arange(ix.n_users), 3, exclude=history)
+    model.reranker_ = reranker
+    scores, groups = model.scores(np.arange(ix.n_users)), reranker.groups_
+    position = {item: i for i, item in enumerate(ix.item_ids.tolist())}
+
+    def signature(row, items):
+        # MostPopular ties many items, and tie order is unspecified: compare (score, head/tail group) per slot
+        return [(float(scores[row, i]), int(groups[i])) for i in items]
+
+    with TestClient(create_app(folder, ServeConfig(journal=tmp_path / "j.sqlite"))) as c:
+        for row, user in enumerate(ix.user_ids.tolist()):
+            body = c.post("/recommend", json={"user_id": user, "k": 3}).json()
+            assert body["rerank_lambda"] == 0.9
+            assert signature(row, [position[i] for i in ids_of(body)]) == signature(row, want[row])
+    assert any(signature(row, want[row]) != signature(row, plain[row]) for row in range(ix.n_users))
+    overridden = build_model_dir(tmp_path / "n", shop, model, rerank_lambda=0.0, rerank_method="calibrated")
+    assert json.loads((overridden / "serve.json").read_text())["rerank"] == {
+        "lambda": 0.0, "method": "calibrated", "n_candidates": 100, "head_share": 0.2}
 
 
 # -------------------------------------------------------------------- rank
@@ -108,6 +151,22 @@ def test_rank_given_items_by_expected_grade(client):
     assert [g for _, g in got] == sorted((g for _, g in got), reverse=True)
     assert body["items"][0]["item_id"] == 80 and body["items"][0]["grade"] == "exact"
     assert sum(body["items"][0]["probabilities"].values()) == pytest.approx(1.0)
+
+
+def test_rank_rerank_lambda_matches_the_exposure_reranker(client):
+    items = [10, 20, 30, 40]
+    body = client.post("/rank", json={"query": "lamp", "item_ids": items, "rerank_lambda": 1.0}).json()
+    assert body["rerank_lambda"] == 1.0
+    grades = {i["item_id"]: i["expected_grade"] for i in body["items"]}
+    scores = np.full(len(ITEM_IDS), -np.inf)
+    for item in items:
+        scores[ITEM_IDS.index(item)] = grades[item]
+    reranker = ExposureReranker(lam=1.0, k=4, n_candidates=100).fit(POPULARITY, head_share=0.2)
+    want = reranker.rerank(scores[None], history=[[]])[0]
+    assert ids(client.post("/rank", json={"query": "lamp", "item_ids": items, "rerank_lambda": 1.0})) == [
+        ITEM_IDS[i] for i in want if i >= 0]
+    plain = [i["item_id"] for i in sorted(body["items"], key=lambda i: -i["expected_grade"])]
+    assert ids(client.post("/rank", json={"query": "lamp", "item_ids": items})) == plain
 
 
 def test_rank_best_k_of_catalogue(client):
@@ -182,7 +241,27 @@ def test_metrics_parse_and_count_requests(client):
     gini = families["longtail_exposure_gini"].samples[0].value
     assert gini == pytest.approx(stats["gini"]) and families["longtail_exposure_slots"].samples[0].value == 6
     assert families["longtail_lists_served"].samples[0].value == 3
+    assert families["longtail_exposure_tail_share"].samples[0].value == pytest.approx(stats["tail_share"])
+    shares = {(s.labels["dimension"], s.labels["group"]): s.value for s in families["longtail_exposure_share"].samples}
+    assert {g: v for (d, g), v in shares.items() if d == "popularity"} == pytest.approx(stats["popularity_mix"])
     assert "longtail_requests_in_flight" in families and "longtail_journal_events" in families
+
+
+def test_metrics_event_rates_per_popularity_bucket(client):
+    # item 10 is the head item, 30 is never touched (cold)
+    events = [{"type": "impression", "user_id": 1, "item_id": 10}] * 2 + [{"type": "click", "user_id": 1, "item_id": 10}]
+    events += [{"type": "impression", "user_id": 1, "item_id": 30}, {"type": "purchase", "user_id": 1, "item_id": 30}]
+    assert client.post("/events", json={"events": events[:4]}).status_code == 200
+    assert client.post("/events", json={"events": events[4:]}).status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    rates = {(s.labels["event"], s.labels["popularity"]): s.value for s in families["longtail_event_rate"].samples}
+    assert rates[("click", "head")] == 0.5 and rates[("purchase", "head")] == 0.0
+    assert rates[("purchase", "cold")] == 1.0 and ("click", "tail") not in rates  # no impressions: no rate
+    window = {s.labels["type"]: s.value for s in families["longtail_events_window"].samples}
+    assert window == {"impression": 3, "click": 1, "purchase": 1}
+    totals = {s.labels["type"]: s.value for s in families["longtail_events"].samples if s.name == "longtail_events_total"}
+    assert totals == window
+    assert families["longtail_journal_events"].samples[0].value == 5
 
 
 def test_openapi_schema_lists_endpoints(client):

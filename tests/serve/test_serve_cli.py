@@ -1,4 +1,4 @@
-"""`longtail monitor` against a uvicorn server running in a thread (the tiny MODEL_DIR)."""
+"""`longtail serve` options (uvicorn.run replaced), and `longtail monitor` against a uvicorn server in a thread."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import httpx
 import pytest
 import uvicorn
 from conftest import TOKEN
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from longtail.cli.main import app as cli
@@ -55,3 +56,36 @@ def test_monitor_refreshes_a_bounded_number_of_times(url):
     result = CliRunner().invoke(cli, ["monitor", url, "--count", "2", "--interval", "0.2"], env={"LONGTAIL_TOKEN": TOKEN})
     assert result.exit_code == 0, result.output
     assert "served exposure" in result.output
+
+
+@pytest.fixture
+def captured_run(monkeypatch):
+    """Replaces uvicorn.run: records the app and the options `longtail serve` would run it with."""
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    return calls
+
+
+def test_serve_binds_loopback_port_8000_by_default_and_reads_the_token_from_the_environment(model_dir, tmp_path, captured_run):
+    result = CliRunner().invoke(cli, ["serve", str(model_dir), "--journal", str(tmp_path / "j.sqlite")],
+                                env={"LONGTAIL_TOKEN": "env-token"})
+    assert result.exit_code == 0, result.output
+    (app, options), = captured_run
+    assert options["host"] == "127.0.0.1" and options["port"] == 8000
+    assert options["timeout_graceful_shutdown"] == 10.0  # --drain
+    assert "warning" not in result.output
+    with TestClient(app) as c:
+        assert c.get("/healthz").status_code == 200
+        assert c.get("/stats").status_code == 401
+        assert c.get("/stats", headers={"Authorization": "Bearer env-token"}).status_code == 200
+
+
+def test_serve_warns_when_binding_elsewhere_without_a_token(model_dir, tmp_path, captured_run):
+    result = CliRunner().invoke(cli, ["serve", str(model_dir), "--host", "0.0.0.0", "--port", "9100",
+                                      "--journal", str(tmp_path / "j.sqlite")], env={"LONGTAIL_TOKEN": ""})
+    assert result.exit_code == 0, result.output
+    assert "binding to 0.0.0.0 without a token" in result.output
+    (app, options), = captured_run
+    assert options["host"] == "0.0.0.0" and options["port"] == 9100
+    with TestClient(app) as c:
+        assert c.get("/stats").status_code == 200  # no token: open, as warned

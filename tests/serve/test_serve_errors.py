@@ -160,3 +160,13 @@ def test_missing_models_get_404(shop, tmp_path):
 def test_unknown_path_and_method(client):
     assert client.get("/nothing").status_code == 404
     assert client.get("/recommend").status_code == 405
+
+
+def test_events_after_the_journal_closed_get_503(model_dir, tmp_path):
+    with TestClient(create_app(model_dir, ServeConfig(journal=tmp_path / "j.sqlite"))) as c:
+        service = c.app.state.service
+        service.journal.close()  # what shutdown does once requests in flight are drained
+        response = c.post("/events", json={"events": [{"type": "click", "user_id": 1, "item_id": 10}]})
+        assert response.status_code == 503 and "send it again" in response.json()["error"]
+        assert service.monitor.snapshot()["events"]["counts"]["click"] == 0  # nothing counted that was not stored
+        assert c.post("/recommend", json={"user_id": 1, "k": 2}).status_code == 200

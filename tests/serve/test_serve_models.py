@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import shutil
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -14,6 +17,16 @@ from longtail.errors import LongtailError
 from longtail.serve.config import inside, read_manifest
 from longtail.serve.export import build_model_dir, index_interactions
 from longtail.serve.models import load_served
+
+
+class TouchOnLoad:
+    """Unpickling this creates ``marker``: proof that a pickle was (or was not) run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
 
 
 @pytest.fixture
@@ -152,6 +165,23 @@ def test_unregistered_class_is_refused(folder):
         load_served(folder)
 
 
+def test_pickle_is_never_loaded(folder, tmp_path):
+    marker = tmp_path / "unpickled"
+    weights = folder / "recommend" / "model.safetensors"
+    weights.write_bytes(pickle.dumps(TouchOnLoad(marker)))  # a pickle under the safetensors name
+    with pytest.raises(LongtailError, match="cannot load the recommend model .*pickle is never loaded"):
+        load_served(folder)
+    weights.unlink()
+    (folder / "recommend" / "model.pkl").write_bytes(pickle.dumps(TouchOnLoad(marker)))  # a pickle under its own name
+    with pytest.raises(LongtailError, match="recommend model model.safetensors file 'recommend/model.safetensors' is missing"):
+        load_served(folder)
+    (folder / "rank" / "config.json").write_bytes(pickle.dumps(TouchOnLoad(marker)))
+    edit_manifest(folder, recommend=None, history=None)
+    with pytest.raises(LongtailError, match="cannot load the rank model .UnicodeDecodeError"):
+        load_served(folder)
+    assert not marker.exists()
+
+
 def test_model_of_the_wrong_kind(folder):
     for name in ("config.json", "model.safetensors"):
         shutil.copy(folder / "categorize" / name, folder / "recommend" / name)
@@ -188,6 +218,51 @@ def test_embedding_model_needs_an_encoder(shop, tmp_path):
         load_served(dest)
     served = load_served(dest, embed=lambda texts: rng.normal(size=(len(texts), 8)).astype(np.float32))
     assert served.categorize_proba(["a lamp", "a rug"]).shape == (2, 3)
+
+
+@pytest.fixture(scope="module")
+def embedding_dir(shop, tmp_path_factory):
+    """MODEL_DIR with an embedding categoriser fitted on 8-dimensional vectors, its encoder folder named 'encoder'."""
+    from longtail.models.categorize import EmbeddingClassifier
+
+    rng = np.random.default_rng(0)
+    model = EmbeddingClassifier(epochs=2, seed=0).fit(rng.normal(size=(30, 8)).astype(np.float32), np.repeat(["a", "b", "c"], 10))
+    return build_model_dir(tmp_path_factory.mktemp("embedding") / "m", shop, categorize_model=model, encoder="encoder")
+
+
+@pytest.mark.slow
+def test_probe_request_catches_an_encoder_of_the_wrong_width(embedding_dir):
+    def five_wide(texts):
+        return np.ones((len(texts), 5), dtype=np.float32)
+
+    with pytest.raises(LongtailError, match="categorize model fails on a probe request .is serve.json's encoder"):
+        load_served(embedding_dir, embed=five_wide)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        ({"config.json": "{}", "pytorch_model.bin": "weights"}, "'pytorch_model.bin' is a pickle-based weight file"),
+        ({"config.json": "{}", "sub/model.pt": "weights", "model.safetensors": "w"}, "'sub/model.pt' is a pickle-based"),
+        ({"config.json": "{}", "tokenizer.json": "{}"}, "holds no .safetensors weights"),
+        ({"config.json": "{}", "model.safetensors": "@outside"}, "'model.safetensors' leads outside MODEL_DIR"),
+        ({"config.json": "{}", "model.safetensors": "w", "pooling": "@outside-folder"}, "'pooling' leads outside"),
+    ],
+)
+def test_encoder_folder_must_be_safetensors_inside_model_dir(embedding_dir, tmp_path, layout, message):
+    folder = shutil.copytree(embedding_dir, tmp_path / "copy")
+    (tmp_path / "outside-folder").mkdir()
+    (tmp_path / "outside").write_text("w")
+    for name, content in layout.items():
+        path = folder / "encoder" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if content.startswith("@"):
+            os.symlink(tmp_path / content[1:], path)
+        else:
+            path.write_text(content)
+    with pytest.raises(LongtailError, match=message):
+        load_served(folder)
 
 
 def test_catalogue_without_popularity_or_category(folder):

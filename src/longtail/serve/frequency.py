@@ -5,7 +5,7 @@ The estimator of Yi et al. (2019, Algorithm 2) as
 catalogue the service already indexes: one slot per item, so no hashing and
 no collisions, and no torch import at start-up (``longtail.losses`` imports
 torch). On ids that do not collide in the hashed version both give the same
-numbers (tests/serve/test_frequency.py checks it).
+numbers (tests/serve/test_serve_frequency.py checks it).
 """
 
 from __future__ import annotations

@@ -37,6 +37,10 @@ CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
 COLUMNS = ("type", "user_id", "item_id", "region", "query", "position", "occurred_at", "request_id")
 
 
+class JournalClosed(LongtailError):
+    """The journal was closed (the service is shutting down); nothing was stored."""
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """One journaled event as read back."""
@@ -82,7 +86,7 @@ class Journal:
         ]
         with self._lock:
             if self.closed:
-                raise LongtailError(f"{self.path}: the journal is closed (the service is shutting down); retry later")
+                raise JournalClosed(f"{self.path}: the journal is closed (the service is shutting down); retry later")
             batch = self._batch
             stamped = [(received_at, batch, *row) for row in rows]
             self._db.execute("BEGIN IMMEDIATE")

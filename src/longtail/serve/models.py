@@ -5,12 +5,16 @@ Models load through :func:`longtail.models.persist.load_model`
 resolved inside MODEL_DIR first (:func:`longtail.serve.config.inside`).
 Models that read embeddings (the embedding categoriser, the bi-encoder)
 get them from the encoder ``serve.json`` names: ``"packaged"`` for the
-packaged all-MiniLM-L6-v2 or a folder inside MODEL_DIR.
+packaged all-MiniLM-L6-v2 or a folder inside MODEL_DIR, whose weights must be
+safetensors too (transformers would unpickle a ``pytorch_model.bin``).
+Every model answers one probe request at load time, so a model that cannot
+serve (wrong encoder, broken weights) stops the server before it binds.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,9 @@ from longtail.serve.config import Manifest, inside, read_manifest
 
 Embed = Callable[[list[str]], np.ndarray]
 PACKAGED_ENCODER = "packaged"
+# Weight formats that load through pickle (torch.load, joblib): refused in an encoder folder.
+PICKLE_SUFFIXES = frozenset({".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib"})
+PROBE_TEXT = "probe"
 
 
 @dataclass
@@ -89,7 +96,13 @@ def load_served_model(model_dir: Path, relative: str, what: str, required: tuple
     folder = inside(model_dir, relative, what, kind="folder")
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         inside(model_dir, str(Path(relative) / name), f"{what} {name}")
-    model = load_model(folder)
+    try:
+        model = load_model(folder)
+    except LongtailError:
+        raise
+    except Exception as exc:  # safetensors, numpy and the model's own restore raise many kinds
+        raise LongtailError(f"{folder}: cannot load the {what} ({type(exc).__name__}: {exc}); a served model must be "
+                            f"a longtail model saved as {WEIGHTS_FILE} + {CONFIG_FILE} (pickle is never loaded)") from exc
     missing = [name for name in required if not hasattr(model, name)]
     if missing:
         raise LongtailError(f"{folder}: a {type(model).__name__} cannot serve as the {what} (it has no "
@@ -155,7 +168,52 @@ def _encoder(model_dir: Path, name: str | None, wanted_by: str) -> Embed:
     from longtail.encoders import TransformerEncoder
 
     model = None if name == PACKAGED_ENCODER else inside(model_dir, name, "encoder", kind="folder")
+    if model is not None:
+        _check_encoder_folder(model_dir, model)
     return TransformerEncoder(model, device="cpu", cache_dir=False, progress=False).encode
+
+
+def _check_encoder_folder(model_dir: Path, folder: Path) -> None:
+    """Every entry of the encoder folder stays inside MODEL_DIR and the weights are safetensors, not pickle."""
+    root = model_dir.resolve()
+    weights = 0
+    for parent, dirs, files in os.walk(folder):  # links are not followed: each one is checked below
+        for name in dirs + files:
+            path = Path(parent) / name
+            relative = path.relative_to(folder)
+            if not path.resolve().is_relative_to(root):
+                raise LongtailError(f"{folder}: encoder file '{relative}' leads outside MODEL_DIR; "
+                                    "copy the encoder's files into the folder instead of linking them")
+            if path.suffix.lower() in PICKLE_SUFFIXES:
+                raise LongtailError(f"{folder}: encoder file '{relative}' is a pickle-based weight file, which the "
+                                    "service never loads; export the encoder as model.safetensors")
+            weights += path.suffix.lower() == ".safetensors"
+    if not weights:
+        raise LongtailError(f"{folder}: the encoder folder holds no .safetensors weights; export the encoder with them")
+
+
+def _probe(served: "ServedModels") -> None:
+    """Ask every loaded model for one answer and check its shape, so a model that cannot serve fails at start-up."""
+    checks: list[tuple[str, Any, Callable[[], Any], tuple[int, ...]]] = []
+    if served.recommender is not None and served.users.index is not None and len(served.users.index):
+        checks.append(("recommend model", served.recommender, lambda: served.recommender.scores(np.asarray([0])),
+                       (1, served.catalogue.n_items)))
+    if served.ranker is not None:
+        checks.append(("rank model", served.ranker, lambda: served.rank_proba([PROBE_TEXT], [PROBE_TEXT]),
+                       (1, served.grade_gains.size)))
+    if served.categorizer is not None:
+        checks.append(("categorize model", served.categorizer, lambda: served.categorize_proba([PROBE_TEXT]),
+                       (1, len(served.categorizer.classes_))))
+    for what, model, answer, shape in checks:
+        try:
+            got = tuple(np.shape(answer()))
+        except Exception as exc:  # whatever the model raises, the message names the model and the likely cause
+            hint = " (is serve.json's encoder the one it was trained with?)" if reads_embeddings(model) else ""
+            raise LongtailError(f"{served.model_dir}: the {what} fails on a probe request{hint}: "
+                                f"{type(exc).__name__}: {exc}") from exc
+        if got != shape:
+            raise LongtailError(f"{served.model_dir}: the {what} answers a probe request with shape {got}, "
+                                f"not {shape}; rebuild the folder with the model it was trained with")
 
 
 def load_served(model_dir: str | Path, *, embed: Embed | None = None) -> ServedModels:
@@ -179,4 +237,5 @@ def load_served(model_dir: str | Path, *, embed: Embed | None = None) -> ServedM
                if model is not None and reads_embeddings(model)]
     if readers:
         served.embed = embed or _encoder(model_dir, manifest.encoder, readers[0])
+    _probe(served)
     return served

@@ -17,7 +17,7 @@ from longtail.adjust import ExposureReranker
 from longtail.metrics import top_k_excluding
 from longtail.serve import schemas as S
 from longtail.serve.config import ServeConfig
-from longtail.serve.journal import Journal
+from longtail.serve.journal import Journal, JournalClosed
 from longtail.serve.models import ServedModels
 from longtail.serve.monitor import Monitor
 
@@ -28,7 +28,7 @@ TIE_BREAK = 1e-3
 
 
 class RequestError(Exception):
-    """A request the service cannot answer as asked; ``status`` is the HTTP status (4xx)."""
+    """A request the service cannot answer as asked; ``status`` is the HTTP status (4xx, or 503 while shutting down)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -210,7 +210,12 @@ class Service:
             for ev in request.events
         ]
         received = self.clock()
-        first, last = self.journal.append(records, received)
+        try:
+            first, last = self.journal.append(records, received)
+        except JournalClosed:
+            # Nothing was stored: 503 tells the client to send the batch again (to the next instance).
+            raise RequestError(503, "the service is shutting down and no longer journals events; "
+                                    "nothing of this batch was stored, send it again") from None
         rows = self._count_events(records, received)
         return S.EventsResponse(accepted=len(records), not_in_catalogue=int((rows < 0).sum()), first_id=first, last_id=last)
 
