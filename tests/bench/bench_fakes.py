@@ -90,6 +90,8 @@ class FakeTask:
             rows.append(MetricRow("embedding_norm", float(np.linalg.norm(vectors, axis=1).mean())))
         if ctx.params.get("extra_metric"):
             rows.append(MetricRow("extra", 1.0))
+        if ctx.params.get("report_threads"):
+            rows.append(MetricRow("omp_threads", float(os.environ["OMP_NUM_THREADS"])))
         if ctx.model_dir is not None:
             (ctx.model_dir / "config.json").write_text(json.dumps({"model": model, "strategy": strategy.name}))
         return rows

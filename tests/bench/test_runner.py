@@ -121,6 +121,75 @@ def test_inline_run_writes_a_complete_store_and_splits_once_per_group(tmp_path, 
     assert "8 trials done, 2 skipped, 0 failed" in summary.line()
 
 
+def test_each_dataset_is_loaded_once_per_run(tmp_path, monkeypatch):
+    from longtail.bench import trials as trials_module
+    from longtail.data import registry
+
+    loads = []
+    real_load = registry.load
+
+    def counting_load(name, **params):
+        loads.append(name)
+        return real_load(name, **params)
+
+    monkeypatch.setattr(registry, "load", counting_load)
+    # an earlier test may have left this process's dataset cached
+    monkeypatch.setattr(trials_module, "_LOADED", {})
+    monkeypatch.setattr(trials_module, "_SPLITS", {})
+    summary = run(make_spec(tasks=["bench_fakes:MULTI", "bench_fakes:RETRIEVAL"]), tmp_path)
+    assert summary.done == 6  # 2 tasks x 2 seeds x the strategies that apply
+    assert loads == ["synthetic"]  # profile, task checks and every trial share one load
+
+
+def test_filters_that_match_nothing_are_reported_with_their_spec_line(tmp_path):
+    from rich.console import Console
+
+    text = yaml.safe_dump({
+        "datasets": [{"name": "synthetic", "params": SMALL_SHOP}], "tasks": ["bench_fakes:MULTI"],
+        "strategies": ["baseline", "focal"], "seeds": [0], "encoder": {"enabled": False}, "device": "cpu",
+    }, sort_keys=False) + "metrics: [hit_rate, hit_rat]\ngroup_dims:\n  - popularity\n  - regoin\n"
+    spec = parse_spec(text)
+    console = Console(record=True, width=300)
+    run(spec, tmp_path, console=console)
+    out = console.export_text()
+    metrics_line = text.splitlines().index("metrics: [hit_rate, hit_rat]") + 1
+    assert (f"note: spec.yaml:{metrics_line}: metrics[1]: 'hit_rat' matches no metric of the finished trials, "
+            "so it keeps nothing in results.parquet; they wrote: hit_rate, tail_hit_rate") in out
+    assert f"note: spec.yaml:{metrics_line + 3}: group_dims[1]: 'regoin' matches no group dimension" in out
+    assert "they wrote: popularity" in out
+    assert "'hit_rate' matches" not in out and "'popularity' matches" not in out
+    assert "trials (1 worker)" in out and "2/2" in out and "eta" in out  # the progress bar
+    assert set(results(tmp_path).get_column("metric")) == {"hit_rate"}
+
+
+def test_every_trial_runs_with_the_threads_asked_for(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    spec = make_spec(tasks=[{"name": "bench_fakes:MULTI", "params": {"report_threads": True}}], seeds=[0])
+    run(spec, tmp_path / "default")
+    run(spec, tmp_path / "three", threads=3)
+    for folder, threads in (("default", 1), ("three", 3)):
+        values = results(tmp_path / folder).filter(pl.col("metric") == "omp_threads").get_column("value")
+        assert values.to_list() == [threads, threads]
+    assert os.environ["OMP_NUM_THREADS"] == "7"  # restored after each trial
+    with pytest.raises(LongtailError, match="--threads: must be an integer >= 1"):
+        run(spec, tmp_path / "zero", threads=0)
+
+
+def test_trial_threads_limits_and_restores_torch_and_blas(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from threadpoolctl import threadpool_info
+
+    from longtail.bench.trials import THREAD_VARIABLES, trial_threads
+
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    before = torch.get_num_threads()
+    with trial_threads(1):
+        assert torch.get_num_threads() == 1
+        assert all(os.environ[name] == "1" for name in THREAD_VARIABLES)
+        assert all(lib["num_threads"] == 1 for lib in threadpool_info())
+    assert torch.get_num_threads() == before and "MKL_NUM_THREADS" not in os.environ
+
+
 def test_a_crash_is_recorded_the_grid_goes_on_and_a_rerun_retries_only_it(tmp_path, fake_log):
     spec = make_spec(tasks=[{"name": "bench_fakes:MULTI", "model_params": {"popular": {"fail_on": "focal"}}}])
     first = run(spec, tmp_path)
@@ -260,12 +329,58 @@ def test_ray_executor_on_a_local_cluster(tmp_path, fake_log):
     try:
         spec = make_spec(seeds=[0])
         summary = run(spec, tmp_path / "ray", executor="ray")
+        from longtail.bench.executors import RayExecutor
+
+        with pytest.raises(LongtailError, match="--threads 3: the Ray cluster has 2 CPUs"):
+            RayExecutor(threads=3)  # its actors could never be placed
+        assert RayExecutor(threads=2).slots == 1
     finally:
         ray.shutdown()
     assert summary.done == 2 and not summary.failed
     inline = run(spec, tmp_path / "inline")
     assert inline.done == 2
     assert results(tmp_path / "ray").drop("wall_time").equals(results(tmp_path / "inline").drop("wall_time"))
+
+
+REAL_SPEC = """
+datasets:
+  - name: synthetic
+    params: {seed: 0, n_users: 150, n_items: 120, n_events: 3000, n_queries: 12}
+tasks:
+  - {name: categorize, models: [tfidf-logreg]}
+  - ctr
+  - recommend
+  - relevance
+strategies: [baseline, focal, logq]
+seeds: [0]
+encoder: {enabled: false}
+device: cpu
+"""
+
+
+@pytest.mark.slow
+def test_real_tasks_give_the_same_rows_in_this_process_and_in_two_workers(tmp_path):
+    """The four built-in tasks with their torch and scikit-learn models, not the fakes.
+
+    Two workers order the trials differently than one process and start
+    with another thread count; the rows must not change in any digit.
+    """
+    from longtail import __version__
+
+    spec = parse_spec(REAL_SPEC)
+    inline = run(spec, tmp_path / "inline")
+    workers = run(spec, tmp_path / "workers", executor="local", jobs=2)
+    # tfidf-logreg trains no loss, so it refuses focal: 7 of the 8 trials run
+    assert inline.done == workers.done == 7 and not inline.failed and not workers.failed
+    frames = [results(tmp_path / name) for name in ("inline", "workers")]
+    assert set(frames[0].get_column("task")) == {"categorize", "ctr", "recommend", "relevance"}
+    assert frames[0].drop("wall_time").equals(frames[1].drop("wall_time"))
+    for frame in frames:  # every row says what produced it
+        assert frame.select(pl.col("version", "spec_hash", "device", "wall_time").null_count()).sum_horizontal()[0] == 0
+        assert set(frame.get_column("version")) == {__version__}
+        assert set(frame.get_column("spec_hash")) == {spec.spec_hash()}
+        assert set(frame.get_column("device")) == {"cpu"}
+        assert frame.get_column("wall_time").min() > 0
 
 
 def test_texts_to_encode_are_titles_queries_and_what_tasks_declare():

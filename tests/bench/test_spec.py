@@ -158,3 +158,18 @@ def test_default_spec_is_valid_and_big_enough():
     assert len(spec.strategies) >= 8 and spec.baseline in {s.name for s in spec.strategies}
     assert len(spec.seeds) == 3
     assert [d.name for d in spec.datasets] == ["synthetic"]
+    assert not spec.metrics and not spec.group_dims  # every metric and group reaches the report
+
+
+def test_default_spec_runs_every_task_on_every_seed_with_many_strategies():
+    from longtail.bench.trials import expand
+
+    spec = load_spec()
+    trials = expand(spec).trials
+    runs = {(t.task.name, t.seed) for t in trials}
+    assert runs == {(task, seed) for task in ("categorize", "ctr", "recommend", "relevance") for seed in spec.seeds}
+    assert len({t.strategy.name for t in trials}) >= 8
+    for task in ("categorize", "ctr", "recommend", "relevance"):
+        strategies = {t.strategy.name for t in trials if t.task.name == task}
+        # every task has a baseline to be compared with and at least one remedy
+        assert "baseline" in strategies and len(strategies) >= 2, (task, strategies)

@@ -63,6 +63,7 @@ def test_consolidate_sorts_and_filters(tmp_path):
     assert everything.select("strategy", "metric", "group").rows() == [
         ("baseline", "auc", "all"), ("baseline", "recall", "tail"), ("focal", "auc", "all"), ("focal", "recall", "EU"),
     ]
+    assert set(store.rows(trial_ids={"b"}).get_column("strategy")) == {"focal"}  # rows/<trial_id>.parquet only
     only_auc = pl.read_parquet(store.consolidate(metrics=["auc"]))
     assert set(only_auc.get_column("metric")) == {"auc"} and only_auc.height == 2
     assert set(pl.read_parquet(store.consolidate(trial_ids={"baseline-0"})).get_column("strategy")) == {"baseline"}

@@ -107,6 +107,12 @@ def test_user_errors_are_one_line_with_exit_code_2(tmp_path, fakes_on_path, args
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_threads_below_one_are_refused(tmp_path, fakes_on_path):
+    result = invoke(str(write_spec(tmp_path)), "--threads", "0", "--executor", "inline")
+    assert result.exit_code == 2 and "--threads" in result.output
+    assert not (tmp_path / "runs").exists()
+
+
 def test_missing_spec_file(tmp_path):
     result = invoke(str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2 and "no such spec file" in result.output

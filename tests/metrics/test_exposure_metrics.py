@@ -29,6 +29,18 @@ def test_exposure_by_hand():
     assert M.exposure_entropy(RANKED, 5, k=2, normalized=True) == pytest.approx(-(p * np.log(p)).sum() / math.log(5))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_exposure_entropy_matches_scipy(seed):
+    from scipy.stats import entropy
+
+    rng = np.random.default_rng(seed)
+    ranked = np.array([rng.choice(40, size=10, replace=False, p=np.linspace(3, 0.1, 40) / np.linspace(3, 0.1, 40).sum())
+                       for _ in range(30)])
+    counts = np.bincount(ranked[:, :5].ravel(), minlength=40)
+    assert M.exposure_entropy(ranked, 40, k=5) == pytest.approx(entropy(counts))
+    assert M.exposure_entropy(ranked, 40, k=5, normalized=True) == pytest.approx(entropy(counts) / math.log(40))
+
+
 def test_popularity_and_tail_by_hand():
     # Mean popularity per list: (10 + 5) / 2, (10 + 1) / 2, (5 + 10) / 2.
     assert M.average_recommendation_popularity(RANKED, POPULARITY, k=2) == pytest.approx((7.5 + 5.5 + 7.5) / 3)

@@ -1,4 +1,4 @@
-"""Ranking metrics: a worked example, a per-user loop reference, scikit-learn's ndcg_score, properties."""
+"""Ranking metrics: a worked example, a per-user loop reference, scikit-learn where it has the metric, properties."""
 
 import math
 
@@ -8,7 +8,12 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from metrics_reference import mean_metrics
-from sklearn.metrics import ndcg_score
+from sklearn.metrics import (
+    average_precision_score,
+    label_ranking_average_precision_score,
+    ndcg_score,
+    top_k_accuracy_score,
+)
 
 from longtail import metrics as M
 
@@ -123,6 +128,36 @@ def test_ndcg_matches_sklearn_on_dense_relevance(seed, k):
     assert M.ndcg_at_k(ranked, relevant, k=k, gains=gains) == pytest.approx(ndcg_score(true, scores, k=k))
     binary = (true > 0).astype(float)
     assert M.ndcg_at_k(ranked, relevant, k=k) == pytest.approx(ndcg_score(binary, scores, k=k))
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_hit_rate_matches_sklearn_top_k_accuracy(seed, k):
+    # One relevant item per user (the next purchase, the true category): HitRate@K is top-k accuracy.
+    rng = np.random.default_rng(seed)
+    n_users, n_items = 60, 20
+    scores = rng.random((n_users, n_items))
+    target = rng.integers(0, n_items, size=n_users)
+    ranked = np.argsort(-scores, axis=1)
+    expected = top_k_accuracy_score(target, scores, k=k, labels=np.arange(n_items))
+    assert M.hit_rate_at_k(ranked, [[t] for t in target], k=k) == pytest.approx(expected)
+    assert M.recall_at_k(ranked, [[t] for t in target], k=k) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_map_over_the_whole_list_matches_sklearn_average_precision(seed):
+    # With K = n_items, min(|R_u|, K) = |R_u| and AP@K is plain average precision.
+    rng = np.random.default_rng(seed)
+    n_users, n_items = 40, 25
+    true = rng.random((n_users, n_items)) < 0.2
+    true[:, 0] = True  # every user has a relevant item ...
+    true[:, 1] = False  # ... and an irrelevant one
+    scores = rng.random((n_users, n_items))
+    ranked = np.argsort(-scores, axis=1)
+    relevant = [np.flatnonzero(row) for row in true]
+    per_user = [average_precision_score(true[u], scores[u]) for u in range(n_users)]
+    assert M.map_at_k(ranked, relevant, k=n_items) == pytest.approx(np.mean(per_user))
+    assert M.map_at_k(ranked, relevant, k=n_items) == pytest.approx(label_ranking_average_precision_score(true, scores))
 
 
 @st.composite

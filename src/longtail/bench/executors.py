@@ -22,12 +22,10 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
 
-from longtail.bench.trials import Trial, TrialOutcome, run_trial
+from longtail.bench.trials import DEFAULT_THREADS, THREAD_VARIABLES, Trial, TrialOutcome, run_trial
 from longtail.errors import LongtailError
 
 EXECUTORS = ("local", "ray", "inline")
-# thread pools of numeric libraries read these when they start
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 class Executor(Protocol):
@@ -80,7 +78,7 @@ def _init_worker(threads: int) -> None:
     # what to do (it keeps finished trials and stops the workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    for name in _THREAD_VARIABLES:
+    for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     torch = sys.modules.get("torch")
     if torch is not None:
@@ -91,15 +89,17 @@ class LocalExecutor:
     """``jobs`` worker processes on this machine, each a one-process ``ProcessPoolExecutor``.
 
     One pool per worker lets a whole group of trials go to the same process.
-    Each worker gets ``cpu_count // jobs`` threads for torch/BLAS so the
-    workers do not fight over cores.
+    Each worker starts with ``threads`` threads for torch/BLAS (every trial
+    sets its own count again, see :func:`longtail.bench.trials.trial_threads`).
     """
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, threads: int = DEFAULT_THREADS) -> None:
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, got {jobs}")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
         self.slots = jobs
-        self._threads = max(1, (os.cpu_count() or 1) // jobs)
+        self._threads = threads
         self._context = multiprocessing.get_context("spawn")
         self._pools: list[ProcessPoolExecutor | None] = [None] * jobs
 
@@ -150,12 +150,15 @@ class TrialWorker:
 class RayExecutor:
     """One Ray actor per slot on the cluster at ``address`` (a new local cluster when None).
 
-    Uses an already initialised Ray session if there is one. ``jobs``
-    defaults to the cluster's CPU count. With ``device="cuda"`` each actor
-    gets an equal share of the cluster's GPUs.
+    Uses an already initialised Ray session if there is one. Each actor
+    reserves ``threads`` CPUs (the threads its trials run with); ``jobs``
+    defaults to as many actors as the cluster's CPUs hold. With
+    ``device="cuda"`` each actor gets an equal share of the cluster's GPUs.
     """
 
-    def __init__(self, address: str | None = None, jobs: int | None = None, device: str = "cpu") -> None:
+    def __init__(
+        self, address: str | None = None, jobs: int | None = None, device: str = "cpu", threads: int = DEFAULT_THREADS
+    ) -> None:
         try:
             import ray
         except ImportError as exc:
@@ -168,9 +171,15 @@ class RayExecutor:
             except ConnectionError as exc:
                 raise LongtailError(f"--address {address}: cannot reach a Ray cluster ({exc}); check the address") from exc
         resources = ray.cluster_resources()
-        cpus = max(1, int(resources.get("CPU", 1)))
-        self.slots = min(jobs, cpus) if jobs else cpus
-        options: dict[str, Any] = {"num_cpus": 1}
+        cpus = int(resources.get("CPU", 1))
+        if threads > cpus:
+            # an actor asking for more CPUs than the cluster has would wait for them forever
+            if self._owned:
+                ray.shutdown()
+            raise LongtailError(f"--threads {threads}: the Ray cluster has {cpus} CPUs; give at most that many")
+        fit = max(1, cpus // threads)
+        self.slots = min(jobs, fit) if jobs else fit
+        options: dict[str, Any] = {"num_cpus": threads}
         if device.startswith("cuda") and resources.get("GPU"):
             options["num_gpus"] = resources["GPU"] / self.slots
         self._actor_class = ray.remote(**options)(TrialWorker)
@@ -196,12 +205,14 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(kind: str, jobs: int | None, address: str | None = None, device: str = "cpu") -> Executor:
+def make_executor(
+    kind: str, jobs: int | None, address: str | None = None, device: str = "cpu", threads: int = DEFAULT_THREADS
+) -> Executor:
     """The executor called ``kind`` ("local", "ray" or "inline") with ``jobs`` workers (Ray: None for all CPUs)."""
     if kind == "local":
-        return LocalExecutor(jobs or 1)
+        return LocalExecutor(jobs or 1, threads)
     if kind == "ray":
-        return RayExecutor(address, jobs, device)
+        return RayExecutor(address, jobs, device, threads)
     if kind == "inline":
         return InlineExecutor()
     raise LongtailError(f"--executor: '{kind}' is not one of {', '.join(EXECUTORS)}")

@@ -37,7 +37,16 @@ from longtail import __version__
 from longtail.bench.executors import Executor, make_executor
 from longtail.bench.spec import BenchSpec
 from longtail.bench.store import ResultStore, tidy_rows
-from longtail.bench.trials import Embedder, Skipped, Trial, TrialOutcome, expand, group_trials, open_encoder
+from longtail.bench.trials import (
+    DEFAULT_THREADS,
+    Embedder,
+    Skipped,
+    Trial,
+    TrialOutcome,
+    expand,
+    group_trials,
+    open_encoder,
+)
 from longtail.errors import LongtailError
 
 
@@ -163,16 +172,19 @@ def run_bench(
     verbose: bool = False,
     console: Console | None = None,
     outputs: bool = True,
+    threads: int = DEFAULT_THREADS,
 ) -> RunSummary:
     """Run every trial of ``spec`` not yet in the results folder ``out``; write results.parquet.
 
     ``jobs`` workers (default: CPU cores) on ``executor`` ("local" processes,
-    "ray" at ``address``, or "inline" in this process). ``save_models``
-    keeps every fitted model under ``out/models``. With ``outputs`` the
-    leaderboard and report are written at the end (longtail.bench.report).
-    Ctrl-C stops the workers, keeps every finished trial and returns with
-    ``interrupted`` set.
+    "ray" at ``address``, or "inline" in this process), each trial on
+    ``threads`` threads for torch and BLAS. ``save_models`` keeps every
+    fitted model under ``out/models``. With ``outputs`` the leaderboard and
+    report are written at the end (longtail.bench.report). Ctrl-C stops the
+    workers, keeps every finished trial and returns with ``interrupted`` set.
     """
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise LongtailError(f"--threads: must be an integer >= 1, got {threads!r}")
     console = console or Console(stderr=True)
     started = time.perf_counter()
     store = ResultStore(out)
@@ -191,41 +203,70 @@ def run_bench(
         pending = [trial for trial in expansion.trials if trial.trial_id not in finished]
         summary.planned = len(expansion.trials)
         summary.resumed = len(expansion.trials) - len(pending)
+        embedder = None
         if pending and spec.encoder.enabled:
             needed = {trial.dataset.key for trial in pending}
             texts = list(dict.fromkeys(text for key in needed for text in facts[key].texts))
             embedder = prepare_embedder(spec, device, texts, console)
-            pending = [dataclasses.replace(trial, embedder=embedder) for trial in pending]
+        pending = [dataclasses.replace(trial, embedder=embedder, threads=threads) for trial in pending]
         recorder = _Recorder(store, spec, device, console, verbose)
         if pending:
-            summary.interrupted = _run_pending(pending, recorder, executor, jobs, address, device, console)
+            summary.interrupted = _run_pending(pending, recorder, executor, jobs, address, device, threads, console)
         summary.done, summary.failed = recorder.done, recorder.failed
         if recorder.warned and not verbose:
             console.print(f"{recorder.warned} trials raised warnings; run with -v to see them", highlight=False,
                           soft_wrap=True)
         summary.skipped = [*expansion.skipped, *recorder.skipped]
         store.write_skipped(dataclasses.asdict(item) for item in summary.skipped)
-        store.consolidate(spec.metrics, spec.group_dims, {trial.trial_id for trial in expansion.trials})
+        rows = store.rows(trial_ids={trial.trial_id for trial in expansion.trials})
+        for line in filter_problems(spec, rows):
+            console.print(f"note: {line}", highlight=False, markup=False, soft_wrap=True)
+        store.consolidate(spec.metrics, spec.group_dims, rows=rows)
     if outputs and not summary.interrupted:
         summary.outputs = write_report_files(store.folder, console)
     summary.wall_time = time.perf_counter() - started
     return summary
 
 
+def filter_problems(spec: BenchSpec, rows: Any) -> list[str]:
+    """Lines naming the spec's ``metrics`` / ``group_dims`` entries that match none of ``rows``.
+
+    Tasks write their metric names as they run, so a misspelt filter can only
+    be told from the rows; without rows there is nothing to judge.
+    """
+    if rows.height == 0:
+        return []
+    problems = []
+    for key, column, what in (("metrics", "metric", "metric"), ("group_dims", "group_dim", "group dimension")):
+        wanted = getattr(spec, key)
+        if not wanted:
+            continue
+        present = set(rows.get_column(column).unique().to_list())
+        # the overall rows are kept by any group filter, so "all" is never a group dimension to choose
+        choices = sorted(present - {"all"}) if key == "group_dims" else sorted(present)
+        for index, name in enumerate(wanted):
+            if name not in present:
+                shown = ", ".join(choices) if choices else "none"
+                problems.append(f"{spec.where((key, index))}: '{name}' matches no {what} of the finished trials, "
+                                f"so it keeps nothing in results.parquet; they wrote: {shown}")
+    return problems
+
+
 def _run_pending(
     pending: list[Trial], recorder: _Recorder, kind: str, jobs: int | None, address: str | None, device: str,
-    console: Console,
+    threads: int, console: Console,
 ) -> bool:
     """Run the trials with a progress bar; True when Ctrl-C stopped the run."""
     if jobs is None and kind != "ray":  # Ray's default is the cluster's CPU count
-        jobs = default_jobs()
-    runner = make_executor(kind, jobs, address, device)
+        jobs = max(1, default_jobs() // threads)
+    runner = make_executor(kind, jobs, address, device, threads)
     units = group_trials(pending, min_units=runner.slots)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     interrupted = finished = False
     with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task(f"trials ({min(runner.slots, len(units))} workers)", total=len(pending))
+        workers = min(runner.slots, len(units))
+        bar = progress.add_task(f"trials ({workers} worker{'' if workers == 1 else 's'})", total=len(pending))
         recorder.print = progress.console.print
         try:
             schedule(runner, units, lambda trial, outcome: (recorder(trial, outcome), progress.advance(bar)))

@@ -175,9 +175,11 @@ class ResultStore:
         return write_json_atomic(self.folder / self.SKIPPED, list(skipped))
 
     # ------------------------------------------------------------------ results
-    def rows(self) -> pl.DataFrame:
-        """Every stored row, sorted by dataset, task, model, strategy, seed, metric, group."""
+    def rows(self, trial_ids: set[str] | None = None) -> pl.DataFrame:
+        """The stored rows (only those of ``trial_ids`` when given), sorted by dataset, task, model, strategy, seed, metric."""
         paths = sorted(self.rows_dir.glob("*.parquet"))
+        if trial_ids is not None:
+            paths = [path for path in paths if path.stem in trial_ids]
         if not paths:
             return empty_rows()
         frame = pl.concat([pl.read_parquet(path) for path in paths], how="vertical")
@@ -188,14 +190,17 @@ class ResultStore:
         metrics: list[str] | None = None,
         group_dims: list[str] | None = None,
         trial_ids: set[str] | None = None,
+        *,
+        rows: pl.DataFrame | None = None,
     ) -> Path:
         """Write results.parquet from the stored rows, keeping only ``metrics``, ``group_dims`` and ``trial_ids`` when given.
 
         Overall rows (group_dim ``"all"``) are always kept by the group filter.
         Rows of other trials (from an earlier spec run into the same folder)
-        stay in rows/ but are left out.
+        stay in rows/ but are left out. ``rows`` gives the stored rows already
+        read (``self.rows(...)``), so they are not read twice.
         """
-        frame = self.rows()
+        frame = self.rows() if rows is None else rows
         if trial_ids is not None:
             frame = frame.filter(pl.col("trial_id").is_in(sorted(trial_ids)))
         if metrics is not None:

@@ -9,6 +9,7 @@ trial travels to a local process or a Ray worker and an outcome comes back.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import sys
@@ -27,6 +28,10 @@ from longtail.bench.spec import BenchSpec, DatasetSpec, StrategySpec, TaskSpec, 
 from longtail.errors import LongtailError
 
 GroupKey = tuple[str, str, int]
+#: threads each trial runs with unless told otherwise (see :func:`trial_threads`)
+DEFAULT_THREADS = 1
+#: what OpenMP, MKL and OpenBLAS read when they start, torch's OpenMP pool included
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,8 @@ class Trial:
     device: str = "cpu"
     embedder: Embedder | None = None
     model_dir: str | None = None
+    #: threads for torch and BLAS while the trial runs (not part of the id: they change rounding, not the experiment)
+    threads: int = DEFAULT_THREADS
 
     @property
     def group(self) -> GroupKey:
@@ -315,9 +322,40 @@ def _seed_globals(seed: int) -> None:
         torch.manual_seed(seed)
 
 
+@contextmanager
+def trial_threads(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` threads for torch and the BLAS / OpenMP libraries, then restore them.
+
+    A float sum split over another number of threads rounds differently, so
+    a trial's metrics would change in the last digits with ``-j``, the
+    executor or the machine's core count. Fixing the count per trial makes
+    the rows depend on the spec and the seeds alone.
+    """
+    from threadpoolctl import threadpool_limits
+
+    saved_env = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    # libraries first loaded inside the block (torch, usually) size their pools from these
+    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+    torch = sys.modules.get("torch")
+    saved_torch = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if torch is not None and saved_torch is not None:
+            torch.set_num_threads(saved_torch)
+
+
 def run_trial(trial: Trial) -> TrialOutcome:
     """Run one trial; any exception becomes a failed outcome carrying the traceback."""
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, trial_threads(trial.threads):
         warnings.simplefilter("default")
         outcome = _run_trial(trial)
     seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))

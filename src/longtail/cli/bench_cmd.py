@@ -30,8 +30,14 @@ def bench(
                      "Default: the spec's output, else runs/<time>-<spec name>/."),
     ] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the CPU cores).")
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the CPU cores divided by --threads)."),
     ] = None,
+    threads: Annotated[
+        int,
+        typer.Option("--threads", min=1, help="Threads per trial for torch and BLAS. The default, 1, keeps the "
+                     "result rows the same whatever -j and the machine's core count; more rounds differently."),
+    ] = 1,
     executor: Annotated[
         str, typer.Option("--executor", help="Where trials run: local (processes), ray, or inline (this process).")
     ] = "local",
@@ -59,7 +65,7 @@ def bench(
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         summary = run_bench(parsed, folder, jobs=jobs, executor=executor, address=address,
-                            save_models=save_models, verbose=verbose, console=status)
+                            save_models=save_models, verbose=verbose, console=status, threads=threads)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if summary.interrupted:
