@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/longtail profile --dataset synthetic
+	$(BIN)/longtail bench
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
