@@ -74,3 +74,12 @@ def test_misuse_is_reported(tmp_path):
     bad.write_bytes(b"not a file")
     with pytest.raises(LongtailError, match="not a saved TfidfEncoder"):
         TfidfEncoder.load(bad)
+
+
+def test_encode_is_the_dense_transform():
+    encoder = TfidfEncoder("word+char").fit(TITLES)
+    vectors = encoder.encode(TITLES + UNSEEN)
+    assert isinstance(vectors, np.ndarray) and vectors.dtype == np.float32
+    np.testing.assert_array_equal(vectors, encoder.transform(TITLES + UNSEEN).toarray())
+    with pytest.raises(ValueError, match="not fitted"):
+        TfidfEncoder().encode(["a"])

@@ -145,3 +145,70 @@ def test_bad_parameters_name_the_fix(packaged_dir):
             TransformerEncoder.from_config(TINY_BERT, device="cuda")
     with pytest.raises(ValueError, match=r"texts\[1\]"):
         TransformerEncoder.from_config(TINY_BERT).encode(["ok", 3])
+
+
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"), [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")]
+)
+def test_device_is_detected_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    from longtail.encoders.transformer import pick_device, pick_dtype
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    device = pick_device(None)
+    assert device.type == expected
+    # half precision by default on a GPU, exact float32 elsewhere; bf16 on request
+    assert pick_dtype(None, device) == (torch.float16 if expected == "cuda" else torch.float32)
+    assert pick_dtype("bf16", device) == torch.bfloat16
+    assert pick_device("cpu").type == "cpu"
+
+
+class _CountingTokenizer:
+    """Wraps the Rust tokenizer and counts the calls that tokenise texts."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def encode_batch_fast(self, texts):
+        self.calls.append(len(texts))
+        return self.inner.encode_batch_fast(texts)
+
+
+def test_texts_are_tokenised_in_one_call_however_many_batches(packaged_dir, monkeypatch):
+    encoder = TransformerEncoder.from_config(TINY_BERT, seed=2, batch_size=2)
+    counting = _CountingTokenizer(encoder._fast_tokenizer)
+    monkeypatch.setattr(encoder, "_fast_tokenizer", counting)
+    vectors = encoder.encode(TITLES + TITLES[:3])
+    assert counting.calls == [len(TITLES)], "duplicates removed, then one tokenizer call for all texts"
+    assert encoder.last_stats["batches"] >= len(TITLES) // 2
+    reference = TransformerEncoder.from_config(TINY_BERT, seed=2, batch_size=64)
+    np.testing.assert_allclose(vectors, reference.encode(TITLES + TITLES[:3]), atol=1e-5)
+
+
+def test_forced_progress_bar_counts_every_encoded_text(packaged_dir, monkeypatch):
+    import rich.progress
+
+    advanced = []
+
+    class Recording:
+        def __init__(self, *columns, **options):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def add_task(self, description, total=None):
+            advanced.append(("total", total))
+            return 0
+
+        def advance(self, task, n=1):
+            advanced.append(("advance", n))
+
+    monkeypatch.setattr(rich.progress, "Progress", Recording)
+    encoder = TransformerEncoder.from_config(TINY_BERT, progress=True, batch_size=4)
+    encoder.encode(TITLES)
+    assert advanced[0] == ("total", len(TITLES))
+    assert sum(n for kind, n in advanced if kind == "advance") == len(TITLES)

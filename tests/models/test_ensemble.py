@@ -135,3 +135,41 @@ def test_members_that_cannot_be_saved_are_named(tmp_path, rare):
     model = EasyEnsemble(logistic, n_estimators=2).fit(*rare)
     with pytest.raises(LongtailError, match="not a registered model"):
         model.save(tmp_path / "lr")
+
+
+def test_text_categorisers_are_members_on_lists_of_texts():
+    from test_categorize_samples import labels, texts
+
+    from longtail.models.categorize import TfidfLogReg
+
+    names = labels()
+    y = np.unique(names, return_inverse=True)[1]
+    titles = texts(names)
+    model = EasyEnsemble(lambda seed: TfidfLogReg(seed=seed), n_estimators=3).fit(titles, y)
+    smallest = np.bincount(y).min()
+    for member, subset in zip(model.members_, model.subsets_):
+        assert isinstance(member.vectorizer_.vocabulary_, dict)
+        assert np.bincount(y[subset]).tolist() == [smallest] * (y.max() + 1)
+    expected = np.mean([member.predict_proba(titles) for member in model.members_], axis=0)
+    np.testing.assert_allclose(model.predict_proba(titles), expected)
+    assert (model.predict(titles) == y).mean() > 0.8
+
+
+def test_pair_models_take_a_tuple_of_aligned_inputs():
+    from test_relevance_samples import pairs, word_vectors
+
+    from longtail.models.relevance import BiEncoderClassifier, pair_features
+
+    queries, titles, grades = pairs(240, seed=0)
+    y = np.unique(grades, return_inverse=True)[1]
+    X = (word_vectors(queries, seed=5), word_vectors(titles, seed=6))
+    model = EasyEnsemble(lambda seed: BiEncoderClassifier(epochs=5, seed=seed), n_estimators=2).fit(
+        X, y, title_texts=titles
+    )
+    for member, subset in zip(model.members_, model.subsets_):
+        # each member standardises with the statistics of its own rows
+        np.testing.assert_array_equal(member.feature_mean_, pair_features(X[0][subset], X[1][subset]).mean(axis=0))
+    expected = np.mean([member.predict_proba(*X) for member in model.members_], axis=0)
+    np.testing.assert_allclose(model.predict_proba(X), expected)
+    with pytest.raises(ValueError, match="one entry per row"):
+        EasyEnsemble(lambda seed: BiEncoderClassifier(seed=seed)).fit((X[0], X[1][:-1]), y)

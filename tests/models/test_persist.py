@@ -51,3 +51,53 @@ def test_refuses_saving_unregistered(tmp_path):
 def test_missing_folder_is_clear(tmp_path):
     with pytest.raises(LongtailError, match="not a model folder"):
         load_model(tmp_path)
+
+
+def _fitted_models():
+    """One fitted model of each kind that stores arrays of its own (weights, vocabularies, a booster, members)."""
+    import torch
+
+    from longtail.models.categorize import EmbeddingClassifier, TfidfLogReg
+    from longtail.models.ctr import DeepFM, GBMClassifier
+    from longtail.models.ensemble import EasyEnsemble
+    from longtail.models.recommend import ItemKNN, TwoTower
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [30, 12, 6])
+    X = (rng.normal(size=(y.size, 6)) + y[:, None]).astype(np.float32)
+    texts = [f"{('shirt', 'phone', 'kettle')[c]} item {i % 5}" for i, c in enumerate(y)]
+    codes, clicks = rng.integers(1, 15, size=(200, 3)), (rng.random(200) < 0.3).astype(np.int64)
+    users, items = rng.integers(0, 20, 300), rng.integers(0, 15, 300)
+    return [
+        (TfidfLogReg().fit(texts, y), lambda m: m.predict_proba(texts)),
+        (EmbeddingClassifier(epochs=2).fit(X, y), lambda m: m.predict_proba(X)),
+        (DeepFM(epochs=1, device="cpu").fit(codes, clicks), lambda m: m.predict_proba(codes)),
+        (GBMClassifier(n_estimators=5, n_jobs=1).fit(codes, clicks), lambda m: m.predict_proba(codes)),
+        (EasyEnsemble(lambda s: DeepFM(epochs=1, seed=s, device="cpu"), n_estimators=2).fit(codes, clicks),
+         lambda m: m.predict_proba(codes)),
+        (TwoTower(epochs=1, batch_size=64, device="cpu").fit(users, items, 20, 15), lambda m: m.scores(np.arange(20))),
+        (ItemKNN().fit(users, items, 20, 15), lambda m: m.scores(np.arange(20))),
+    ]
+
+
+def test_models_save_as_safetensors_and_json_and_load_without_pickle(tmp_path, monkeypatch):
+    import pickle
+
+    import torch
+
+    saved = []
+    for i, (model, predict) in enumerate(_fitted_models()):
+        folder = model.save(tmp_path / str(i))
+        assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+        assert json.loads((folder / "config.json").read_text())["class"].startswith("longtail.models.")
+        saved.append((folder, predict(model), predict))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model folder was read with pickle")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(torch, "load", refuse)
+    for folder, expected, predict in saved:
+        np.testing.assert_array_equal(predict(load_model(folder)), expected)

@@ -90,6 +90,13 @@ class TfidfEncoder:
         matrix = matrix.astype(np.float32).tocsr()
         return matrix.toarray() if dense else matrix
 
+    def encode(self, texts: Iterable[str]) -> np.ndarray:
+        """Dense float32 (len(texts), dim) rows, the return type of ``TransformerEncoder.encode``.
+
+        Rows are L2-normalised, except all-zero ones for texts with no known term.
+        """
+        return self.transform(texts, dense=True)
+
     def fit_transform(self, texts: Iterable[str], *, dense: bool = False) -> sp.csr_matrix | np.ndarray:
         """:meth:`fit` then :meth:`transform` on the same texts."""
         texts = as_text_list(texts)

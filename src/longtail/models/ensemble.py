@@ -13,7 +13,11 @@
   bulk is never dropped; a self-paced factor evens the bins out over time.
 
 Probabilities are the mean of the members'. ``base_factory(seed)`` returns a
-fresh unfitted member; ``fit`` hands members the strategy without its
+fresh unfitted member; labels are class indices 0..C-1. The rows ``X`` may be
+an array (embeddings, field codes), a list (product texts for the text
+categorisers) or a tuple of aligned inputs, e.g. ``(queries, titles)`` for the
+relevance models, whose ``fit(*X, y)`` and ``predict_proba(*X)`` then get
+them unpacked. ``fit`` hands members the strategy without its
 sampler (the ensemble balances the rows itself) and without its adjuster,
 which is fitted on the averaged probabilities instead (binary only).
 Per-row fit arguments named in :data:`ROW_PARAMS` are resampled with the
@@ -39,7 +43,7 @@ from longtail.models.persist import load_model, register_model, save_model
 from longtail.models.recommend.base import check_count
 
 #: fit arguments that hold one value per row and follow the rows into each member's sample
-ROW_PARAMS = ("propensity", "sample_weight")
+ROW_PARAMS = ("propensity", "sample_weight", "texts", "title_texts")
 #: probabilities are kept this far from 0 and 1 before taking their logit
 PROBABILITY_EPS = 1e-7
 HARDNESS = {
@@ -70,9 +74,41 @@ def under_sample(y: np.ndarray, seed: int) -> np.ndarray:
     return np.asarray(sampler.sample_indices_, dtype=np.int64)
 
 
+def _parts(X: Any) -> tuple | None:
+    """The aligned inputs of a multi-input row set such as ``(queries, titles)``; None for a single input."""
+    if not isinstance(X, tuple) or len(X) < 2 or any(isinstance(part, str) or not hasattr(part, "__len__") for part in X):
+        return None
+    lengths = [len(part) for part in X]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"the inputs of X must have one entry per row each, got lengths {lengths}")
+    return X
+
+
+def n_rows(X: Any) -> int:
+    """Number of rows of ``X`` (an array, a list or a tuple of aligned inputs)."""
+    parts = _parts(X)
+    return len(parts[0]) if parts is not None else len(X)
+
+
+def take_rows(X: Any, rows: np.ndarray) -> Any:
+    """The rows ``rows`` of ``X``, in the same form (lists stay lists: text models take lists of strings)."""
+    parts = _parts(X)
+    if parts is not None:
+        return tuple(take_rows(part, rows) for part in parts)
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in rows.tolist()]
+    return X[rows]
+
+
+def _call(method: Callable[..., Any], X: Any, *args: Any, **kwargs: Any) -> Any:
+    """``method(X, ...)``, or ``method(*X, ...)`` for a tuple of aligned inputs."""
+    parts = _parts(X)
+    return method(*parts, *args, **kwargs) if parts is not None else method(X, *args, **kwargs)
+
+
 def _rows_of(fit_params: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
     """``fit_params`` with the per-row ones (:data:`ROW_PARAMS`) cut to ``rows``."""
-    return {k: (np.asarray(v)[rows] if k in ROW_PARAMS and v is not None else v) for k, v in fit_params.items()}
+    return {k: (take_rows(v, rows) if k in ROW_PARAMS and v is not None else v) for k, v in fit_params.items()}
 
 
 def _member_class(name: str) -> type:
@@ -131,7 +167,7 @@ class _BalancedEnsemble:
         if self.base_factory is None:
             raise LongtailError(f"this {type(self).__name__} was loaded from disk and has no base_factory; build a new one to fit")
         member = self.base_factory(int(seed))
-        member.fit(X[subset], y[subset], **_rows_of(fit_params, subset))
+        _call(member.fit, take_rows(X, subset), y[subset], **_rows_of(fit_params, subset))
         self.members_.append(member)
         self.subsets_.append(subset)
         return member
@@ -140,12 +176,12 @@ class _BalancedEnsemble:
         self, X: Any, y: Any, *, strategy: Any = None, valid: tuple[Any, Any] | None = None, progress: bool = False,
         **fit_params: Any,
     ) -> "_BalancedEnsemble":
-        """Train ``n_estimators`` members, each on its balanced sample of the rows of ``X`` (indexable by rows)."""
+        """Train ``n_estimators`` members, each on its balanced sample of the rows of ``X``."""
         from longtail.models.runtime import training_progress
 
         y = _class_labels(y)
-        if len(X) != y.size:
-            raise ValueError(f"X has {len(X)} rows but y has {y.size}; pass one label per row")
+        if n_rows(X) != y.size:
+            raise ValueError(f"X has {n_rows(X)} rows but y has {y.size}; pass one label per row")
         self.n_classes_ = int(y.max()) + 1
         name = type(self).__name__
         members_strategy = _member_strategy(strategy, name)
@@ -154,8 +190,8 @@ class _BalancedEnsemble:
             raise LongtailError(f"strategy '{strategy.name}' adjusts binary scores; {name} has {self.n_classes_} classes")
         if adjust and valid is None:
             keep, held = validation_rows(y, self.random_state)
-            valid = (X[held], y[held])
-            fit_params, X, y = _rows_of(fit_params, keep), X[keep], y[keep]
+            valid = (take_rows(X, held), y[held])
+            fit_params, X, y = _rows_of(fit_params, keep), take_rows(X, keep), y[keep]
         if members_strategy is not None:
             fit_params["strategy"] = members_strategy
         self.members_, self.subsets_ = [], []
@@ -189,7 +225,7 @@ class _BalancedEnsemble:
 
     def _mean_proba(self, X: Any) -> np.ndarray:
         self._require_fitted()
-        return np.mean([np.asarray(m.predict_proba(X), dtype=np.float64) for m in self.members_], axis=0)
+        return np.mean([np.asarray(_call(m.predict_proba, X), dtype=np.float64) for m in self.members_], axis=0)
 
     def _mean_logits(self, X: Any) -> np.ndarray:
         return logit(np.clip(self._mean_proba(X)[:, 1], PROBABILITY_EPS, 1 - PROBABILITY_EPS))
@@ -370,7 +406,7 @@ class SelfPacedEnsemble(_BalancedEnsemble):
             self._majority_proba = np.zeros(majority_rows.size)
             return np.concatenate([minority_rows, rng.choice(majority_rows, minority_rows.size, replace=False)])
         # running sum of P(minority) of the majority rows over the members trained so far
-        latest = np.asarray(self.members_[-1].predict_proba(X[majority_rows]), dtype=np.float64)[:, minority]
+        latest = np.asarray(_call(self.members_[-1].predict_proba, take_rows(X, majority_rows)), dtype=np.float64)[:, minority]
         self._majority_proba += latest
         hardness = HARDNESS[self.hardness](self._majority_proba / len(self.members_))
         alpha = math.tan(index * math.pi / (2 * self.n_estimators))

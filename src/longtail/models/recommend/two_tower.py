@@ -35,6 +35,14 @@ class TwoTower(Recommender):
     projection of its text through a count-driven gate (see
     :class:`~longtail.models.recommend.networks.TwoTowerNet`), so tail and
     unseen items still get a vector.
+
+    In-batch negatives are drawn in proportion to popularity, so without
+    the logQ correction the softmax fits ``log p(i | u) - log q(i)`` rather
+    than ``log p(i | u)``: the plain model ranks items by how much more a
+    user likes them than the average user does, which pushes popular items
+    down. On logs where popularity explains most choices this ranks far
+    below MostPopular on logged accuracy; adding ``log q(i)`` to its scores
+    restores the popularity-aware ranking the ``logq`` strategy learns.
     """
 
     __module__ = "longtail.models.recommend"
