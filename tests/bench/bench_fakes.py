@@ -57,9 +57,9 @@ class FakeTask:
         items = dataset.items.head(5)
         return [f"{title} | {brand}" for title, brand in zip(items.get_column(C.TITLE), items.get_column(C.BRAND))]
 
-    def split(self, dataset, seed):
+    def split(self, dataset, seed, *, test_size=0.3):
         log("split", self.name, dataset.name, seed, os.getpid())
-        return random_split(dataset, test_size=0.3, seed=seed)
+        return random_split(dataset, test_size=test_size, seed=seed)
 
     def run(self, split, model, strategy, ctx, model_params=None):
         params = model_params or {}
@@ -97,6 +97,16 @@ class FakeTask:
         return rows
 
 
+class DeclaringFakeTask(FakeTask):
+    """A fake task that says which parameters it and its models read, so a spec is checked against them."""
+
+    param_names = ("extra_metric", "report_threads")
+
+    def model_param_names(self, model, params=None):
+        return frozenset({"sleep", "k", "fail_on", "warn"})
+
+
 MULTI = FakeTask("fake-multi", "multiclass")
+DECLARING = DeclaringFakeTask("fake-declaring", "multiclass")
 RETRIEVAL = FakeTask("fake-retrieval", "retrieval")
 SEARCH = FakeTask("fake-search", "multiclass", needs_judgments=True)

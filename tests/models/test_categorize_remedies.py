@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from imblearn.over_sampling import SMOTE as ImbSMOTE
+from imblearn.over_sampling import RandomOverSampler as ImbOver
+from imblearn.under_sampling import NearMiss
+from imblearn.under_sampling import RandomUnderSampler as ImbUnder
+from imblearn.under_sampling import TomekLinks as ImbTomek
 
 from longtail import strategies
 from longtail.augment import AttributeShuffle, GaussianNoise, TailAugmenter
@@ -17,7 +22,7 @@ from longtail.models.categorize.remedies import (
     resample_indices,
     validation_rows,
 )
-from longtail.sampling import SMOTE, RandomOverSampler, RandomUnderSampler
+from longtail.sampling import SMOTE, RandomOverSampler, RandomUnderSampler, TomekLinks
 
 
 @pytest.mark.parametrize("seed", [0, 3])
@@ -139,3 +144,32 @@ def test_vector_recipe_with_a_text_augmenter_needs_texts_and_encoder():
     titles = [f"t{i}, a, b" for i in range(6)]
     X_new, y_new = remedy_vectors(TextTail(), X, codes, 0, titles, lambda texts: np.ones((len(texts), 3)))
     assert np.array_equal(np.bincount(y_new), [4, 4]) and np.allclose(X_new[6:], 1.0)
+
+
+def test_imblearn_row_samplers_select_rows_like_ours():
+    codes = np.repeat(np.arange(3), [20, 5, 2])
+    index = np.arange(codes.size, dtype=float).reshape(-1, 1)
+    for ours, theirs in ((RandomOverSampler, ImbOver), (RandomUnderSampler, ImbUnder)):
+        rows = resample_indices(theirs(random_state=4), codes, "tfidf-logreg", "s")
+        reference = theirs(random_state=4)
+        reference.fit_resample(index, codes)
+        np.testing.assert_array_equal(rows, reference.sample_indices_)
+        own = resample_indices(ours(random_state=4), codes, "m", "s")
+        assert np.bincount(codes[rows]).tolist() == np.bincount(codes[own]).tolist()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: ImbSMOTE(k_neighbors=1, random_state=0), "SMOTE makes new rows from feature vectors"),
+        (lambda: ImbOver(shrinkage=1.0, random_state=0), "RandomOverSampler makes new rows"),
+        (lambda: ImbTomek(), "TomekLinks judges rows by their"),
+        (lambda: NearMiss(), "NearMiss judges rows by their"),
+        (lambda: TomekLinks(), "TomekLinks judges rows by their"),
+        (lambda: ImbOver(), "RandomOverSampler judges rows by .*not seeded by random_state"),
+    ],
+)
+def test_samplers_that_make_or_judge_rows_by_vectors_are_refused_for_text(make, message):
+    codes = np.repeat(np.arange(2), [30, 12])
+    with pytest.raises(strategies.StrategyError, match=f"{message}.*model 'tfidf-logreg' \\(trained on text\\)"):
+        resample_indices(make(), codes, "tfidf-logreg", "s")

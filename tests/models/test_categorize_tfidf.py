@@ -63,6 +63,32 @@ def test_random_over_trains_on_the_oversampled_rows(data):
     assert np.allclose(model.predict_proba(test_texts), regression.predict_proba(vectorizer.transform(test_texts)), atol=1e-5)
 
 
+@pytest.mark.parametrize("which", ["over", "under"])
+def test_imblearn_row_samplers_work_as_strategy_pieces(data, monkeypatch, which):
+    from imblearn.over_sampling import RandomOverSampler as ImbOver
+    from imblearn.under_sampling import RandomUnderSampler as ImbUnder
+    from imblearn_pieces import imblearn_strategy
+
+    texts, _, y, test_texts, _, _ = data
+    sampler_cls = ImbOver if which == "over" else ImbUnder
+    model = TfidfLogReg(**FAST).fit(texts, y, strategy=imblearn_strategy(monkeypatch, sampler_cls))
+    reference = sampler_cls(random_state=0)
+    reference.fit_resample(np.arange(len(texts)).reshape(-1, 1), y)
+    rows = reference.sample_indices_
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32).fit(texts)
+    regression = LogisticRegression(**FAST, random_state=0).fit(vectorizer.transform([texts[i] for i in rows]), y[rows])
+    assert np.allclose(model.predict_proba(test_texts), regression.predict_proba(vectorizer.transform(test_texts)), atol=1e-5)
+
+
+def test_imblearn_smote_on_raw_text_is_refused(data, monkeypatch):
+    from imblearn.over_sampling import SMOTE as ImbSMOTE
+    from imblearn_pieces import imblearn_strategy
+
+    texts, _, y, *_ = data
+    with pytest.raises(strategies.StrategyError, match="SMOTE makes new rows from feature vectors.*trained on text"):
+        TfidfLogReg(**FAST).fit(texts, y, strategy=imblearn_strategy(monkeypatch, ImbSMOTE, k_neighbors=1))
+
+
 def test_threshold_adjuster_moves_the_decision(data):
     texts, _, y, test_texts, _, _ = data
     model = TfidfLogReg(**FAST).fit(texts, y, strategy=strategies.get("threshold"))

@@ -74,6 +74,35 @@ def test_random_over_with_shrinkage_is_refused():
         resampled_rows(strategy, y, seed=0)
 
 
+@pytest.mark.parametrize("which", ["over", "under"])
+def test_imblearn_row_samplers_pick_the_same_rows_as_imblearn(monkeypatch, which):
+    from imblearn.over_sampling import RandomOverSampler as ImbOver
+    from imblearn.under_sampling import RandomUnderSampler as ImbUnder
+    from imblearn_pieces import imblearn_strategy
+
+    y = np.array([0] * 90 + [1] * 10)
+    sampler_cls = ImbOver if which == "over" else ImbUnder
+    rows = resampled_rows(imblearn_strategy(monkeypatch, sampler_cls), y, seed=3)
+    reference = sampler_cls(random_state=3)
+    reference.fit_resample(np.arange(y.size)[:, None], y)
+    np.testing.assert_array_equal(rows, reference.sample_indices_)
+    assert np.bincount(y[rows]).tolist() == ([90, 90] if which == "over" else [10, 10])
+
+
+@pytest.mark.parametrize(
+    "sampler, params, message",
+    [("SMOTE", {"k_neighbors": 3}, "made up rows"), ("TomekLinks", {}, "picks rows by their feature values")],
+)
+def test_imblearn_samplers_that_need_feature_vectors_are_refused(monkeypatch, sampler, params, message):
+    import imblearn
+    from imblearn_pieces import imblearn_strategy
+
+    sampler_cls = getattr(imblearn.over_sampling if sampler == "SMOTE" else imblearn.under_sampling, sampler)
+    y = np.array([0] * 90 + [1] * 10)
+    with pytest.raises(strategies.StrategyError, match=f"{message}.*id features"):
+        resampled_rows(imblearn_strategy(monkeypatch, sampler_cls, **params), y, seed=0)
+
+
 def test_validation_rows_are_a_seeded_stratified_share():
     y = np.array([0] * 200 + [1] * 30)
     keep, held = validation_rows(y, seed=4)

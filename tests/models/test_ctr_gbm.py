@@ -86,6 +86,19 @@ def test_random_under_trains_on_balanced_rows(data, baseline):
     assert model.predict_proba(data[2])[:, 1].mean() > baseline.predict_proba(data[2])[:, 1].mean() + 0.1
 
 
+def test_imblearn_undersampler_trains_on_the_rows_it_picks(data, monkeypatch):
+    from imblearn.under_sampling import RandomUnderSampler
+    from imblearn_pieces import imblearn_strategy
+
+    X, y, X_test, _ = data
+    model = GBMClassifier(**SMALL).fit(X, y, strategy=imblearn_strategy(monkeypatch, RandomUnderSampler))
+    reference = RandomUnderSampler(random_state=model.seed)
+    reference.fit_resample(np.arange(y.size)[:, None], y)
+    rows = reference.sample_indices_
+    direct = GBMClassifier(**SMALL).fit(X[rows], y[rows])
+    np.testing.assert_allclose(model.predict_proba(X_test), direct.predict_proba(X_test), rtol=1e-12)
+
+
 def test_item_text_becomes_columns(data):
     model = fit(data, item_text=item_text(dim=4), item_field=1)
     assert model.booster_.num_feature() == data[0].shape[1] + 4

@@ -101,3 +101,39 @@ def test_models_save_as_safetensors_and_json_and_load_without_pickle(tmp_path, m
     monkeypatch.setattr(torch, "load", refuse)
     for folder, expected, predict in saved:
         np.testing.assert_array_equal(predict(load_model(folder)), expected)
+
+
+def _damage(folder, name, data):
+    (folder / name).write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    "damage, file, what",
+    [
+        (lambda f: _damage(f, "model.safetensors", b"not safetensors at all"), "model.safetensors", "unreadable weights"),
+        (lambda f: _damage(f, "model.safetensors", (f / "model.safetensors").read_bytes()[:-3]), "model.safetensors",
+         "unreadable weights"),
+        (lambda f: _damage(f, "model.safetensors", b""), "model.safetensors", "unreadable weights"),
+        (lambda f: _damage(f, "config.json", b"\xff\xfe binary"), "config.json", "unreadable model config"),
+        (lambda f: _damage(f, "config.json", b'{"class": "x", '), "config.json", "unreadable model config"),
+        (lambda f: _damage(f, "config.json", b'{"class": 3, "config": {}}'), "config.json", "unreadable model config"),
+    ],
+)
+def test_damaged_files_are_one_clear_error_naming_the_file(tmp_path, damage, file, what):
+    folder = save_model(_Affine(np.arange(4, dtype=np.float32), 1.0), tmp_path / "m")
+    damage(folder)
+    with pytest.raises(LongtailError) as error:
+        load_model(folder)
+    message = str(error.value)
+    assert message.startswith(str(folder / file)) and what in message and "re-save the model" in message
+    assert "\n" not in message
+
+
+def test_weights_that_do_not_fit_the_config_name_the_folder(tmp_path):
+    from safetensors.numpy import save
+
+    folder = save_model(_Affine(np.arange(4, dtype=np.float32), 1.0), tmp_path / "m")
+    (folder / "model.safetensors").write_bytes(save({"v": np.zeros(2, np.float32)}))  # another model's tensors
+    expected = r"config.json and model.safetensors do not make a _Affine \('w'\).*save the model again"
+    with pytest.raises(LongtailError, match=expected):
+        load_model(folder)

@@ -8,11 +8,11 @@ from threadpoolctl import threadpool_limits
 import torch.nn.functional as F
 
 from longtail import strategies
-from longtail.errors import LongtailError
 from longtail.models.persist import load_model
 from longtail.models.recommend import BPRMF, MostPopular, TwoTower
 from longtail.models.recommend.bpr import negatives_for
 from longtail.models.recommend.networks import IPS_ETA, ips_weights, weighted_mean
+from longtail.strategies import StrategyError
 from recommend_samples import history_lists, in_block_share, planted_blocks
 
 SMALL = {"dim": 16, "epochs": 15, "batch_size": 64, "lr": 0.05}
@@ -103,10 +103,10 @@ def test_logq_raises_popular_items_over_plain_in_batch_softmax(blocks):
 
 
 def test_ips_changes_two_tower_training(blocks):
-    ips = "ips"  # the ips piece is for binary tasks (the task refuses it), but the model honours it
     everyone = np.arange(blocks[2])
-    assert not np.allclose(fit(TwoTower, blocks, ips).scores(everyone), fit(TwoTower, blocks).scores(everyone))
-    assert not np.allclose(fit(BPRMF, blocks, ips).scores(everyone), fit(BPRMF, blocks).scores(everyone))
+    assert strategies.get("ips").applies_to("retrieval")
+    assert not np.allclose(fit(TwoTower, blocks, "ips").scores(everyone), fit(TwoTower, blocks).scores(everyone))
+    assert not np.allclose(fit(BPRMF, blocks, "ips").scores(everyone), fit(BPRMF, blocks).scores(everyone))
 
 
 def test_ips_weights_reference():
@@ -187,10 +187,23 @@ def test_bad_parameters(cls, kwargs, match):
 
 def test_refuses_strategies_without_a_counterpart(blocks):
     users, items, n_users, n_items, *_ = blocks
-    with pytest.raises(LongtailError, match="sampler slot"):
+    with pytest.raises(StrategyError, match="'random-over' does not apply to retrieval models such as 'two-tower'"):
         TwoTower(**SMALL).fit(users, items, n_users, n_items, strategy=strategies.get("random-over"))
-    with pytest.raises(LongtailError, match="no counterpart for the focal loss"):
+    with pytest.raises(StrategyError, match="sampler slot"):
+        MostPopular().fit(users, items, n_users, n_items, strategy=strategies.get("tail-oversample"))
+    with pytest.raises(StrategyError, match="'focal' does not apply to retrieval models such as 'bpr'"):
         BPRMF(**SMALL_BPR).fit(users, items, n_users, n_items, strategy=strategies.get("focal"))
+
+
+def test_bpr_refuses_a_retrieval_loss_it_has_no_counterpart_for(blocks, monkeypatch):
+    from longtail.strategies import PieceSpec, register_piece
+    from longtail.strategies.pieces import _PIECES
+
+    monkeypatch.setitem(_PIECES, "loss", dict(_PIECES["loss"]))  # the piece disappears with the test
+    register_piece(PieceSpec("loss", "plain-softmax", lambda params, ctx: None, frozenset({"retrieval"}), "softmax"))
+    users, items, n_users, n_items, *_ = blocks
+    with pytest.raises(StrategyError, match="no counterpart for the plain-softmax loss"):
+        BPRMF(**SMALL_BPR).fit(users, items, n_users, n_items, strategy=strategies.Strategy("s", loss="plain-softmax"))
 
 
 def test_loaded_model_is_a_registered_class(blocks, tmp_path):

@@ -84,6 +84,19 @@ def test_tail_over_sampler_lifts_every_seen_item_to_the_minimum():
     assert out.interactions.equals(data.interactions[idx])
 
 
+def test_tail_over_sampler_quantile_floor_and_reproducibility():
+    data = _dataset(5)
+    before = _counts(data.interactions)
+    sampler = TailOverSampler(quantile=0.6, random_state=2)
+    out = sampler.fit_resample(data.interactions)
+    floor = math.ceil(np.quantile(np.array(list(before.values())), 0.6))
+    assert sampler.floor_ == floor
+    assert _counts(out) == {item: max(count, floor) for item, count in before.items()}
+    again = TailOverSampler(quantile=0.6, random_state=2).fit_resample(data.interactions)
+    other = TailOverSampler(quantile=0.6, random_state=3).fit_resample(data.interactions)
+    assert out.equals(again) and not out.equals(other)
+
+
 def test_samplers_balance_another_column():
     data = _dataset(4).interactions
     out = PopularityUnderSampler(max_per_item=100, column=C.EVENT, random_state=0).fit_resample(data)
@@ -98,6 +111,9 @@ def test_samplers_balance_another_column():
         (lambda: PopularityUnderSampler(quantile=1.5), "quantile"),
         (lambda: PopularityUnderSampler(max_per_item=0), "max_per_item"),
         (lambda: TailOverSampler(min_per_item=0), "min_per_item"),
+        (lambda: TailOverSampler(), "exactly one"),
+        (lambda: TailOverSampler(min_per_item=3, quantile=0.5), "exactly one"),
+        (lambda: TailOverSampler(quantile=0.0), "quantile"),
     ],
 )
 def test_bad_parameters_raise_value_error(make, fragment):

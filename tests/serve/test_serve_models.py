@@ -169,7 +169,7 @@ def test_pickle_is_never_loaded(folder, tmp_path):
     marker = tmp_path / "unpickled"
     weights = folder / "recommend" / "model.safetensors"
     weights.write_bytes(pickle.dumps(TouchOnLoad(marker)))  # a pickle under the safetensors name
-    with pytest.raises(LongtailError, match="cannot load the recommend model .*pickle is never loaded"):
+    with pytest.raises(LongtailError, match="recommend/model.safetensors: unreadable weights .*not safetensors"):
         load_served(folder)
     weights.unlink()
     (folder / "recommend" / "model.pkl").write_bytes(pickle.dumps(TouchOnLoad(marker)))  # a pickle under its own name
@@ -177,7 +177,7 @@ def test_pickle_is_never_loaded(folder, tmp_path):
         load_served(folder)
     (folder / "rank" / "config.json").write_bytes(pickle.dumps(TouchOnLoad(marker)))
     edit_manifest(folder, recommend=None, history=None)
-    with pytest.raises(LongtailError, match="cannot load the rank model .UnicodeDecodeError"):
+    with pytest.raises(LongtailError, match="rank/config.json: unreadable model config"):
         load_served(folder)
     assert not marker.exists()
 

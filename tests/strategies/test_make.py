@@ -21,8 +21,11 @@ EXPECTED_LOSS = {
     "ldam-drw": losses.LDAMLoss,
     "logq": losses.SampledSoftmaxLoss,
     "logq+rerank": losses.SampledSoftmaxLoss,
+    "logq+tail-oversample": losses.SampledSoftmaxLoss,
     "ips": losses.IPSLoss,
 }
+#: strategies whose retrieval models weight their own loss: make_loss has nothing to build for them
+NO_RETRIEVAL_LOSS = {"ips"}
 
 
 def inputs(kind):
@@ -35,7 +38,8 @@ def inputs(kind):
 
 
 def combinations():
-    return [(s.name, kind) for s in available() for kind in s.kinds]
+    return [(s.name, kind) for s in available() for kind in s.kinds
+            if not (kind == "retrieval" and s.name in NO_RETRIEVAL_LOSS)]
 
 
 @pytest.mark.parametrize(("name", "kind"), combinations())
@@ -77,6 +81,12 @@ def test_overrides_reach_the_built_loss():
     assert (ldam.s, ldam.drw_start_fraction) == (1.0, 0.5)
     assert get("logq", temperature=0.05).make_loss("retrieval").temperature == 0.05
     assert get("logq").make_loss("retrieval").estimator is not None
+
+
+def test_ips_has_no_standalone_retrieval_loss():
+    assert get("ips").applies_to("retrieval")
+    with pytest.raises(StrategyError, match="weight their in-batch softmax / BPR loss by inverse item propensity"):
+        get("ips").make_loss("retrieval", item_counts=ITEM_COUNTS)
 
 
 def test_make_loss_errors():
@@ -134,6 +144,56 @@ def test_other_sampler_pieces_build_their_class(piece, sampler_class, params):
     assert all(getattr(sampler, key) == value for key, value in params.items())
     X_res, y_res = sampler.fit_resample(*labelled_rows())
     assert X_res.shape[0] == y_res.shape[0] > 0
+
+
+def pairs_table(seed=0):
+    """Distinct (user, item) pairs with Zipf-like item popularity, as the recommend task hands them to a sampler."""
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, 41)
+    table = pl.DataFrame({"user_id": rng.integers(0, 300, 3000), "item_id": rng.choice(40, 3000, p=weights / weights.sum())})
+    return table.unique(maintain_order=True)
+
+
+def item_counts(table):
+    return np.bincount(table["item_id"].to_numpy(), minlength=40)
+
+
+def test_interaction_sampler_strategies_build_their_samplers_with_quantile_defaults():
+    from longtail.sampling import PopularityUnderSampler, TailOverSampler
+
+    table = pairs_table()
+    before = item_counts(table)
+    under = get("head-undersample").make_sampler(random_state=5)
+    assert type(under) is PopularityUnderSampler and (under.quantile, under.max_per_item) == (0.9, None)
+    after = item_counts(under.fit_resample(table))
+    cap = int(np.ceil(np.quantile(before[before > 0], 0.9)))
+    np.testing.assert_array_equal(after, np.minimum(before, cap))
+    assert (before > cap).sum() >= 3  # the cap bites on the head
+
+    over = get("tail-oversample").make_sampler(random_state=5)
+    assert type(over) is TailOverSampler and over.quantile == 0.8
+    floor = int(np.ceil(np.quantile(before[before > 0], 0.8)))
+    lifted = item_counts(over.fit_resample(table))
+    np.testing.assert_array_equal(lifted, np.where(before > 0, np.maximum(before, floor), 0))
+    assert get("logq+tail-oversample").make_sampler(random_state=5).quantile == 0.5
+
+    again = get("tail-oversample").make_sampler(random_state=5)
+    again.fit_resample(table)
+    np.testing.assert_array_equal(again.sample_indices_, over.sample_indices_)
+
+
+def test_interaction_sampler_counts_replace_the_quantile():
+    table = pairs_table()
+    sampler = get("head-undersample", max_per_item=7, quantile=None).make_sampler(random_state=0)
+    assert item_counts(sampler.fit_resample(table)).max() == 7
+    sampler = get("tail-oversample", min_per_item=30, quantile=None).make_sampler(random_state=0)
+    assert item_counts(sampler.fit_resample(table)).min() == 30
+    with pytest.raises(StrategyError, match="takes max_per_item or quantile, not both; set quantile to null"):
+        get("head-undersample", max_per_item=7).make_sampler(random_state=0)
+    with pytest.raises(StrategyError, match="takes min_per_item or quantile, not both"):
+        get("tail-oversample", min_per_item=30).make_sampler(random_state=0)
 
 
 def test_strategies_without_a_slot_build_none():

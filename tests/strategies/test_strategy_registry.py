@@ -7,6 +7,7 @@ from longtail.strategies import Piece, Strategy, StrategyError
 REQUIRED = [
     "baseline", "weighted-ce", "cb-focal", "focal", "logit-adjust", "balanced-softmax", "ldam-drw", "random-over",
     "random-under", "smote", "augment-tail", "logq", "ips", "threshold", "rerank", "cb-focal+threshold", "logq+rerank",
+    "head-undersample", "tail-oversample", "logq+tail-oversample",
 ]
 
 

@@ -178,3 +178,51 @@ def test_model_dir_holds_a_loadable_model(split, tmp_path):
     texts = get("categorize").embed_texts(split.test)
     assert model.predict(_hashed_embed(texts)).shape == (len(texts),)
     assert model.adjuster_ is not None
+
+
+# ------------------------------------------------------------- split options and declared parameters
+def test_default_split_is_the_catalogue_split_it_always_was(dataset, split):
+    from longtail.data.splits import catalogue_split
+    from longtail.tasks.base import split_options
+
+    task = get("categorize")
+    assert split_options(task) == {"test_size": 0.2, "stratify_by_category": True}
+    direct = catalogue_split(task._labelled(dataset), test_size=0.2, seed=0)
+    assert split.test.items.equals(direct.test.items) and split.train.items.equals(direct.train.items)
+
+
+def test_split_options_set_the_test_share_and_stratification_seeded(dataset):
+    task = get("categorize")
+    labelled = dataset.items.get_column(C.CATEGORY).drop_nulls().len()
+    bigger = task.split(dataset, seed=0, test_size=0.4)
+    # categories with a single item keep it in training, so a few test items may be missing
+    assert 0.4 * labelled - 5 <= bigger.test.items.height <= round(0.4 * labelled)
+    assert task.split(dataset, seed=0).test.items.height <= round(0.2 * labelled)
+    assert task.split(dataset, seed=0, test_size=0.4).test.items.equals(bigger.test.items)
+    assert not task.split(dataset, seed=1, test_size=0.4).test.items.equals(bigger.test.items)
+    loose = task.split(dataset, seed=0, stratify_by_category=False)
+    assert loose.test.meta["split"]["stratify_by_category"] is False
+    assert loose.test.items.height == round(0.2 * labelled)
+    assert not loose.test.items.equals(task.split(dataset, seed=0).test.items)
+
+
+def test_bad_split_options_are_option_errors_naming_the_key(dataset):
+    from longtail.tasks.base import OptionError
+
+    task = get("categorize")
+    with pytest.raises(OptionError, match=r"^test_size: 1.0 is outside \(0, 1\)") as info:
+        task.split(dataset, seed=0, test_size=1.0)
+    assert info.value.key == "test_size"
+    with pytest.raises(OptionError, match="^stratify_by_category: 'no' is not true or false"):
+        task.split(dataset, seed=0, stratify_by_category="no")
+
+
+def test_the_task_reads_exactly_its_declared_params(split):
+    from task_probes import ReadKeys
+
+    task = get("categorize")
+    params = ReadKeys()
+    task.run(split, "tfidf-logreg", strategies.get("baseline"), TrialContext(seed=0, params=params), FAST_LR)
+    assert params.read == set(task.param_names) == {"category_depth", "use_brand"}
+    assert {"C", "max_iter", "seed", "category_depth"} <= task.model_param_names("tfidf-logreg")
+    assert "hidden" not in task.model_param_names("embedding-linear")  # fixed by the model name

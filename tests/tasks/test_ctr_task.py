@@ -238,5 +238,77 @@ def test_errors_are_one_clear_line(market):
         run(market, "xgboost")
     with pytest.raises(LongtailError, match="takes no parameter 'depth'"):
         run(market, params={"depth": 3})
-    with pytest.raises(LongtailError, match="ensemble 'stacked' is unknown"):
+    with pytest.raises(LongtailError, match="ensemble: 'stacked' is unknown"):
         run(market, "deepfm-ensemble", params={"ensemble": "stacked"})
+
+
+# ------------------------------------------------------------- split options and declared parameters
+@pytest.fixture(scope="module")
+def shop():
+    return make_marketplace(seed=0, n_users=300, n_items=200, n_events=8000, n_queries=5)
+
+
+def part_sizes(split):
+    return {name: part.interactions.height for name, part in split.parts().items()}
+
+
+def test_default_split_is_the_temporal_split_it_always_was(shop, market):
+    from longtail.data.splits import temporal_split
+    from longtail.tasks.base import split_options
+
+    assert split_options(TASK) == {"test_size": None, "valid_size": 0.1, "cut": None}
+    direct = temporal_split(shop, test_size=0.2, valid_size=0.1)
+    for name, part in direct.parts().items():
+        assert market.parts()[name].interactions.equals(part.interactions)
+
+
+def test_split_options_move_the_cut_and_the_validation_part(shop, market):
+    n = shop.interactions.height
+    bigger = TASK.split(shop, seed=0, test_size=0.4, valid_size=0.0)
+    assert bigger.valid is None and bigger.test.interactions.height == pytest.approx(0.4 * n, rel=0.01)
+    assert TASK.split(shop, seed=3, test_size=0.4, valid_size=0.0).test.interactions.equals(bigger.test.interactions)
+    wider = part_sizes(TASK.split(shop, seed=0, valid_size=0.25))
+    assert wider["test"] == part_sizes(market)["test"] and wider["valid"] == pytest.approx(0.25 * n, rel=0.01)
+    stamps = shop.interactions.get_column(C.TIMESTAMP).sort()
+    cut = stamps[n // 2]
+    halves = TASK.split(shop, seed=0, cut=cut.isoformat())
+    assert halves.test.interactions.get_column(C.TIMESTAMP).min() == cut
+    assert halves.valid.interactions.get_column(C.TIMESTAMP).max() < cut
+    assert TASK.split(shop, seed=0, cut=cut).test.interactions.equals(halves.test.interactions)
+    # a trial runs on the moved split as on the default one
+    rows = run(halves, "gbm", params={"n_estimators": 10, "n_jobs": 1})
+    assert rows[("n_test_impressions", "all", "all")] > 1.5 * run(market, "gbm", params={"n_estimators": 10, "n_jobs": 1})[
+        ("n_test_impressions", "all", "all")]
+
+
+def test_bad_split_options_are_option_errors_naming_the_key(shop):
+    from longtail.tasks.base import OptionError
+
+    with pytest.raises(OptionError, match="^cut: give test_size or cut, not both"):
+        TASK.split(shop, seed=0, test_size=0.3, cut="2024-01-10")
+    with pytest.raises(OptionError, match="^cut: 'soon' is not a date or datetime"):
+        TASK.split(shop, seed=0, cut="soon")
+    with pytest.raises(OptionError, match="^valid_size: test_size \\+ valid_size is 1; keep it below 1"):
+        TASK.split(shop, seed=0, test_size=0.5, valid_size=0.5)
+    with pytest.raises(OptionError, match=r"^test_size: 0 is outside \(0, 1\)"):
+        TASK.split(shop, seed=0, test_size=0)
+
+
+def test_the_task_reads_exactly_its_declared_params(market):
+    from task_probes import ReadKeys
+
+    params = ReadKeys()
+    context = TrialContext(seed=0, params=params)
+    TASK.run(market, "gbm", strategies.get("baseline"), context, {"n_estimators": 10, "n_jobs": 1})
+    assert params.read == set(TASK.param_names) == {"target", "event_order", "sessions", "session_gap_minutes"}
+
+
+def test_model_param_names_are_what_build_model_takes():
+    from longtail.tasks.ctr import build_model
+
+    assert "deep" not in TASK.model_param_names("fm") and "epochs" in TASK.model_param_names("fm")
+    assert {"n_bins", "hardness"} <= TASK.model_param_names("deepfm-ensemble", {"ensemble": "self-paced"})
+    assert "bootstrap" in TASK.model_param_names("deepfm-ensemble", {"ensemble": "bagging"})
+    assert "hardness" not in TASK.model_param_names("deepfm-ensemble")  # the default ensemble is easy
+    ensemble = build_model("deepfm-ensemble", TrialContext(seed=0), {"ensemble": "self-paced", "n_bins": 3, "epochs": 1})
+    assert ensemble.n_bins == 3

@@ -321,3 +321,184 @@ def test_run_refuses_what_does_not_fit(market_split):
         TASK.run(market_split, "itemknn", strategies.get("baseline"), ctx, model_params={"depth": 3})
     with pytest.raises(LongtailError, match="cannot use"):
         TASK.run(market_split, "most-popular", strategies.get("logq"), ctx)
+
+
+# ------------------------------------------------------------- split options and declared parameters
+def test_default_split_is_the_hold_out_it_always_was(market, market_split):
+    from longtail.tasks.base import split_options
+
+    assert split_options(TASK) == {"method": "leave-last-out", "test_size": None}
+    direct = hold_out_last_item(market)
+    assert market_split.test.interactions.equals(direct.test.interactions)
+    assert TASK.split(market, 0, method="leave-last-out").train.interactions.equals(direct.train.interactions)
+
+
+def test_temporal_method_holds_out_the_latest_interactions(market):
+    split = TASK.split(market, 3, method="temporal", test_size=0.3)
+    n = market.interactions.height
+    assert split.test.interactions.height == pytest.approx(0.3 * n, rel=0.01)
+    cut = split.test.interactions.get_column(C.TIMESTAMP).min()
+    assert split.train.interactions.get_column(C.TIMESTAMP).max() < cut
+    assert TASK.split(market, 4, method="temporal", test_size=0.3).test.interactions.equals(split.test.interactions)
+    default_share = TASK.split(market, 0, method="temporal").test.interactions.height
+    assert default_share == pytest.approx(0.2 * n, rel=0.01)
+    # users may hold out several items, and users new after the cut are skipped
+    ix = index_split(split)
+    assert np.diff(ix.relevant.indptr).max() > 1 and ix.n_skipped_users > 0
+    rows = TASK.run(split, "most-popular", strategies.get("baseline"), TrialContext(seed=0))
+    overall = {r.metric: r.value for r in rows if r.group_dim == "all"}
+    assert overall["n_test_users"] == ix.test_users.size and 0 < overall["recall@10"] < 1
+
+
+def test_positive_event_keeps_the_time_cut_of_a_temporal_split():
+    ds = log(ROWS + [(2, 3, 7, "view"), (2, 4, 8, "purchase"), (3, 1, 9, "purchase")])
+    split = TASK.split(ds, 0, method="temporal", test_size=0.4)
+    cut = split.test.interactions.get_column(C.TIMESTAMP).min()
+    purchases = TASK_positive(split, "highest")
+    assert set(purchases.test.interactions[C.EVENT]) == {"purchase"}
+    assert purchases.test.interactions.get_column(C.TIMESTAMP).min() >= cut
+    assert purchases.train.interactions.get_column(C.TIMESTAMP).max() < cut
+    held = split.test.interactions.filter(pl.col(C.EVENT) == "purchase").select(C.USER_ID, C.ITEM_ID)
+    assert pairs(purchases.test.interactions) == pairs(held)
+    late_views = TASK.split(log([(1, 1, 0, "purchase"), (1, 2, 1, "view"), (2, 1, 2, "view")]), 0, method="temporal",
+                            test_size=0.5)
+    with pytest.raises(LongtailError, match="do not fill both sides of the time cut"):
+        TASK_positive(late_views, "purchase")
+
+
+def test_bad_split_options_are_option_errors_naming_the_key(market):
+    from longtail.tasks.base import OptionError
+
+    with pytest.raises(OptionError, match="^method: 'random' is not one of leave-last-out, temporal"):
+        TASK.split(market, 0, method="random")
+    with pytest.raises(OptionError, match="^test_size: the leave-last-out split holds out one item per user"):
+        TASK.split(market, 0, test_size=0.3)
+    with pytest.raises(OptionError, match=r"^test_size: 1.2 is outside \(0, 1\)"):
+        TASK.split(market, 0, method="temporal", test_size=1.2)
+
+
+def test_the_task_reads_exactly_its_declared_params(market_split):
+    from task_probes import ReadKeys
+
+    params = ReadKeys()
+    TASK.run(market_split, "most-popular", strategies.get("baseline"), TrialContext(seed=0, params=params))
+    assert params.read == set(TASK.param_names) == {"positive_event"}
+    assert "n_neighbors" in TASK.model_param_names("itemknn") and "epochs" not in TASK.model_param_names("itemknn")
+
+
+# ------------------------------------------------------------ retrieval remedies
+def overall(rows):
+    return {r.metric: r.value for r in rows if r.group_dim == "all"}
+
+
+def trial(split, model, strategy, seed=0, **kwargs):
+    return TASK.run(split, model, strategies.get(strategy), TrialContext(seed=seed, **kwargs), SMALL[model])
+
+
+@pytest.fixture
+def fitted_pairs(monkeypatch):
+    """The (user index, item index) pairs each BPR fit of the task receives, in call order."""
+    from longtail.models.recommend import BPRMF
+
+    seen = []
+    fit = BPRMF.fit
+
+    def recording(self, user_idx, item_idx, *args, **kwargs):
+        seen.append((np.asarray(user_idx).copy(), np.asarray(item_idx).copy()))
+        return fit(self, user_idx, item_idx, *args, **kwargs)
+
+    monkeypatch.setattr(BPRMF, "fit", recording)
+    return seen
+
+
+def pair_counts(users, items, n_items):
+    return np.bincount(items, minlength=n_items), {(int(u), int(i)) for u, i in zip(users, items)}
+
+
+def test_samplers_resample_the_training_pairs_only(market_split, fitted_pairs, tmp_path):
+    from longtail.models.recommend import BPRMF
+
+    ix = index_split(market_split)
+    counts, pairs = pair_counts(ix.train_users, ix.train_items, ix.n_items)
+    cap = int(np.ceil(np.quantile(counts[counts > 0], 0.9)))
+    floor = int(np.ceil(np.quantile(counts[counts > 0], 0.8)))
+    expected = {"head-undersample": np.minimum(counts, cap), "tail-oversample": np.where(counts > 0, np.maximum(counts, floor), 0)}
+    base = trial(market_split, "bpr", "baseline")
+    for strategy, want in expected.items():
+        rows = trial(market_split, "bpr", strategy, model_dir=tmp_path / strategy)
+        users, items = fitted_pairs[-1]
+        got, got_pairs = pair_counts(users, items, ix.n_items)
+        np.testing.assert_array_equal(got, want)
+        assert got_pairs <= pairs  # kept or repeated training pairs, never a held-out one
+        if strategy == "head-undersample":
+            assert users.size == len(got_pairs) < len(pairs) and (got < counts).sum() > 0
+        else:
+            assert got_pairs == pairs and users.size > len(pairs)
+        # judged on the untouched split: same users, histories and held-out items as the baseline
+        again = evaluate(BPRMF.load(tmp_path / strategy).recommend(ix.test_users, K, exclude=ix.history), ix,
+                         market_split.train)
+        assert again == rows
+        assert overall(rows)["n_test_users"] == overall(base)["n_test_users"] == ix.test_users.size
+    baseline_users, baseline_items = fitted_pairs[0]
+    assert pair_counts(baseline_users, baseline_items, ix.n_items)[1] == pairs and baseline_users.size == len(pairs)
+
+
+def test_sampler_trials_are_deterministic_for_a_seed(market_split, fitted_pairs):
+    first, again, other = (trial(market_split, "bpr", "head-undersample", seed=s) for s in (0, 0, 1))
+    assert first == again
+    np.testing.assert_array_equal(fitted_pairs[0][1], fitted_pairs[1][1])
+    # another seed thins other pairs of the same head items (the counts are the cap either way)
+    assert not np.array_equal(fitted_pairs[0][0], fitted_pairs[2][0]) and first != other
+
+
+@pytest.mark.parametrize(
+    "model, strategy, reference",
+    [
+        ("bpr", "head-undersample", "baseline"),
+        ("bpr", "tail-oversample", "baseline"),
+        ("bpr", "ips", "baseline"),
+        ("itemknn", "head-undersample", "baseline"),
+        ("two-tower", "ips", "baseline"),
+        ("two-tower", "logq+tail-oversample", "logq"),
+    ],
+)
+def test_retrieval_remedies_move_exposure_to_the_tail(market_split, model, strategy, reference):
+    remedied, plain = overall(trial(market_split, model, strategy)), overall(trial(market_split, model, reference))
+    assert remedied["tail_exposure"] > plain["tail_exposure"] + 0.05
+
+
+def test_models_that_cannot_use_a_remedy_refuse_it_as_a_strategy_error(market_split):
+    from longtail.strategies import StrategyError
+
+    ctx = TrialContext(seed=0)
+    with pytest.raises(StrategyError, match="'most-popular' cannot use"):
+        TASK.run(market_split, "most-popular", strategies.get("ips"), ctx)
+    with pytest.raises(StrategyError, match="'itemknn' cannot use"):
+        TASK.run(market_split, "itemknn", strategies.get("ips"), ctx)
+    with pytest.raises(StrategyError, match="sampler slot"):
+        TASK.run(market_split, "most-popular", strategies.get("head-undersample"), ctx)
+    with pytest.raises(StrategyError, match="repeats training pairs, which model 'itemknn' counts once"):
+        TASK.run(market_split, "itemknn", strategies.get("tail-oversample"), ctx, SMALL["itemknn"])
+    with pytest.raises(StrategyError, match="does not apply to task recommend"):
+        TASK.run(market_split, "bpr", strategies.get("random-over"), ctx)
+
+
+def test_the_benchmark_skips_what_a_recommender_refuses(tmp_path):
+    import yaml
+
+    from longtail.bench.runner import run_bench
+    from longtail.bench.spec import parse_spec
+
+    spec = parse_spec(yaml.safe_dump({
+        "datasets": [{"name": "synthetic", "params": {"n_users": 80, "n_items": 80, "n_events": 1500, "n_queries": 2}}],
+        "tasks": [{"name": "recommend", "models": ["most-popular", "itemknn", "bpr"],
+                   "model_params": {"itemknn": SMALL["itemknn"], "bpr": SMALL["bpr"]}}],
+        "strategies": ["baseline", "ips", "head-undersample", "tail-oversample"],
+        "seeds": [0], "encoder": {"enabled": False}, "device": "cpu",
+    }, sort_keys=False))
+    summary = run_bench(spec, tmp_path / "out", executor="inline", outputs=False)
+    assert summary.failed == []
+    skipped = {(s.model, s.strategy) for s in summary.skipped}
+    assert skipped == {("most-popular", "ips"), ("most-popular", "head-undersample"), ("most-popular", "tail-oversample"),
+                       ("itemknn", "ips"), ("itemknn", "tail-oversample")}
+    assert summary.done == 3 * 4 - len(skipped)

@@ -205,3 +205,39 @@ def test_region_metrics_when_judgments_have_regions():
     rows = TASK.run(TASK.split(ds, 0), "biencoder", strategies.get("baseline"), TrialContext(seed=0),
                     model_params={"epochs": 2})
     assert {r.group for r in rows if r.group_dim == "region"} == {"us", "jp"}
+
+
+# ------------------------------------------------------------- split options and declared parameters
+def test_default_split_is_the_query_split_it_always_was(shop, shop_split):
+    from longtail.data.splits import random_split
+    from longtail.tasks.base import split_options
+
+    assert split_options(TASK) == {"test_size": 0.2}
+    direct = random_split(shop.replace(interactions=shop.interactions.clear()), test_size=0.2, seed=0)
+    assert shop_split.test.judgments.equals(direct.test.judgments)
+
+
+def test_test_size_sets_the_share_of_test_queries_seeded(shop):
+    split = TASK.split(shop, seed=2, test_size=0.4)
+    train_q, test_q = set(split.train.judgments[C.QUERY]), set(split.test.judgments[C.QUERY])
+    assert not train_q & test_q
+    assert abs(len(test_q) / (len(train_q) + len(test_q)) - 0.4) < 0.02
+    assert TASK.split(shop, seed=2, test_size=0.4).test.judgments.equals(split.test.judgments)
+    assert not TASK.split(shop, seed=3, test_size=0.4).test.judgments.equals(split.test.judgments)
+
+
+def test_bad_test_size_is_an_option_error_naming_the_key(shop):
+    from longtail.tasks.base import OptionError
+
+    with pytest.raises(OptionError, match="^test_size: True is not a number"):
+        TASK.split(shop, seed=0, test_size=True)
+
+
+def test_the_task_reads_no_params_and_declares_none(shop_split):
+    from task_probes import ReadKeys
+
+    params = ReadKeys()
+    TASK.run(shop_split, "biencoder", strategies.get("baseline"), TrialContext(seed=0, params=params),
+             model_params={"epochs": 1})
+    assert params.read == set(TASK.param_names) == set()
+    assert "pooling" in TASK.model_param_names("crossencoder") and "device" in TASK.model_param_names("biencoder")

@@ -6,7 +6,9 @@ and the key path, e.g.
 ``spec.yaml:12: tasks[1].models[0]: 'fm2' is not a model of task ctr; choose one of deepfm, fm, gbm``.
 Validation happens in two passes: pydantic checks the shape (keys, types),
 then :func:`check_spec` checks the names against the dataset, task and
-strategy registries. Line numbers come from the YAML node tree.
+strategy registries, and the split options, task parameters and model
+parameters against what each task declares (see :mod:`longtail.tasks.base`).
+Line numbers come from the YAML node tree.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class DatasetSpec(_Named):
     #: how the dataset is called in the results (default: name); lets one dataset appear with two settings
     label: str | None = Field(default=None, min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
+    #: split options, each handed to the split of every task of this dataset that takes it
+    split: dict[str, Any] = Field(default_factory=dict)
     #: run only these tasks (names from the spec's tasks) on this dataset; default: all
     tasks: list[str] | None = None
 
@@ -76,6 +80,13 @@ class DatasetSpec(_Named):
     def key(self) -> str:
         """The dataset's name in results, profiles and folders."""
         return self.label or self.name
+
+    def split_for(self, task: Any) -> dict[str, Any]:
+        """The split options ``task`` gets: those of :attr:`split` its ``split`` takes (all when it takes ``**options``)."""
+        from longtail.tasks.base import split_options
+
+        taken = split_options(task)
+        return {key: value for key, value in self.split.items() if taken is None or key in taken}
 
 
 class TaskSpec(_Named):
@@ -185,7 +196,10 @@ class BenchSpec(_Strict):
 
     def spec_hash(self) -> str:
         """A short digest of everything that shapes the results (the output folder excluded)."""
-        return digest({key: value for key, value in self.to_dict().items() if key != "output"})
+        data = {key: value for key, value in self.to_dict().items() if key != "output"}
+        # a dataset without split options hashes as it did before datasets had them, so older rows keep their hash
+        data["datasets"] = [{k: v for k, v in entry.items() if k != "split" or v} for entry in data["datasets"]]
+        return digest(data)
 
 
 def digest(value: Any, length: int = 12) -> str:
@@ -343,9 +357,11 @@ def _choose(value: str, what: str, choices: Sequence[str]) -> str:
 
 
 def check_spec(spec: BenchSpec) -> None:
-    """Check names against the registries; raises :class:`SpecError` with the key path of the first problem."""
+    """Check names against the registries and options against the tasks; raises :class:`SpecError` with the
+    key path of the first problem."""
     _check_datasets(spec)
     _check_tasks(spec)
+    _check_splits(spec)
     _check_strategies(spec)
 
 
@@ -416,6 +432,70 @@ def _check_tasks(spec: BenchSpec) -> None:
         for model in entry.model_params:
             if model not in known:
                 raise SpecError((*loc, "model_params", model), _choose(model, f"a model of task {task.name}", known))
+        _check_task_params(task, entry, loc)
+        _check_model_params(task, entry, loc)
+
+
+def _check_task_params(task: Any, entry: TaskSpec, loc: Loc) -> None:
+    """Each key of ``params`` must be one the task reads, when the task declares them (``param_names``)."""
+    from longtail.tasks.base import param_names
+
+    declared = param_names(task)
+    if declared is None:
+        return
+    for key in entry.params:
+        if key not in declared:
+            allowed = f"allowed keys: {', '.join(declared)}" if declared else f"task {task.name} reads none; remove params"
+            raise SpecError((*loc, "params", key), f"unknown parameter '{key}' of task {task.name}; {allowed}")
+
+
+def _check_model_params(task: Any, entry: TaskSpec, loc: Loc) -> None:
+    """Each model's parameters must be ones it takes, when the task says which (``model_param_names``)."""
+    from longtail.tasks.base import OptionError
+
+    accepted_of = getattr(task, "model_param_names", None)
+    if accepted_of is None:
+        return
+    for model, params in entry.model_params.items():
+        try:
+            accepted = accepted_of(model, params)
+        except OptionError as exc:
+            raise SpecError((*loc, "model_params", model, exc.key), exc.message) from None
+        except LongtailError as exc:
+            raise SpecError((*loc, "model_params", model), str(exc)) from None
+        for key in params:
+            if key not in accepted:
+                takes = ", ".join(sorted(accepted)) or "none"
+                raise SpecError((*loc, "model_params", model, key),
+                                f"model '{model}' takes no parameter '{key}'; it takes: {takes}")
+
+
+def _check_splits(spec: BenchSpec) -> None:
+    """Every split option must be taken by one of the dataset's tasks, with a value each such task accepts."""
+    from longtail.tasks.base import OptionError, split_options
+
+    for index, dataset in enumerate(spec.datasets):
+        if not dataset.split:
+            continue
+        loc: Loc = ("datasets", index, "split")
+        tasks = [entry.resolve() for entry in spec.tasks if dataset.tasks is None or entry.name in dataset.tasks]
+        taken = {task.name: split_options(task) for task in tasks}
+        for key in dataset.split:
+            if not any(options is None or key in options for options in taken.values()):
+                listed = "; ".join(f"{name}: {', '.join(options) or 'none'}" for name, options in taken.items())
+                raise SpecError((*loc, key), f"unknown split option '{key}'; allowed keys by task: {listed}")
+        for task in tasks:
+            check = getattr(task, "check_split", None)
+            if check is None:
+                continue
+            try:
+                check(dataset.split_for(task))
+            except OptionError as exc:
+                # a problem of a default (e.g. test_size + the default valid_size) points at the options given
+                where = (*loc, exc.key) if exc.key in dataset.split else loc
+                raise SpecError(where, f"task {task.name}: {exc.message}") from None
+            except LongtailError as exc:
+                raise SpecError(loc, f"task {task.name}: {exc}") from None
 
 
 def _check_strategies(spec: BenchSpec) -> None:

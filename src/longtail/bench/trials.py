@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from longtail.bench.spec import BenchSpec, DatasetSpec, StrategySpec, TaskSpec, digest
 from longtail.errors import LongtailError
 
 GroupKey = tuple[str, str, int]
+_JSON_OPTIONS = TypeAdapter(dict[str, Any])
 #: threads each trial runs with unless told otherwise (see :func:`trial_threads`)
 DEFAULT_THREADS = 1
 #: what OpenMP, MKL and OpenBLAS read when they start, torch's OpenMP pool included
@@ -171,9 +173,13 @@ class Expansion:
 
 
 def trial_id(
-    dataset: DatasetSpec, task: TaskSpec, model: str, strategy: StrategySpec, seed: int, encoder: dict | None
+    dataset: DatasetSpec, task: TaskSpec, model: str, strategy: StrategySpec, seed: int, encoder: dict | None,
+    split: dict[str, Any] | None = None,
 ) -> str:
-    """A readable, stable id: the same settings always give the same id (this is what resuming matches)."""
+    """A readable, stable id: the same settings always give the same id (this is what resuming matches).
+
+    ``split`` are the split options the task gets (:meth:`DatasetSpec.split_for`).
+    """
     settings = {
         "dataset": [dataset.name, dataset.params],
         "task": [task.name, task.params],
@@ -182,6 +188,10 @@ def trial_id(
         "seed": seed,
         "encoder": encoder,
     }
+    if split:
+        # only when given: the default split keeps the ids trials had before split options existed.
+        # JSON form, so a date read from YAML and its ISO text in a saved spec.yaml give one id
+        settings["split"] = _JSON_OPTIONS.dump_python(split, mode="json")
     readable = f"{dataset.key}-{task.name}-{model}-{strategy.name}-s{seed}"
     return f"{re.sub(r'[^A-Za-z0-9_.+-]+', '_', readable)}-{digest(settings, 8)}"
 
@@ -211,6 +221,7 @@ def expand(
             if dataset.tasks is not None and task_spec.name not in dataset.tasks:
                 continue
             task = task_spec.resolve()
+            split = dataset.split_for(task)
             if supports is not None and not supports(dataset, task_spec):
                 skipped.append(Skipped(dataset.key, task_spec.name, None, f"task {task_spec.name} does not support dataset {dataset.key}"))
                 continue
@@ -229,7 +240,7 @@ def expand(
                             model_dir = str(models_root / dataset.key / task_spec.name / model / entry.name / f"seed{seed}")
                         trials.append(
                             Trial(
-                                trial_id=trial_id(dataset, task_spec, model, entry, seed, encoder),
+                                trial_id=trial_id(dataset, task_spec, model, entry, seed, encoder, split),
                                 dataset=dataset, task=task_spec, model=model, strategy=entry, seed=seed,
                                 device=device, embedder=embedder, model_dir=model_dir,
                             )
@@ -304,11 +315,12 @@ def load_dataset(dataset: DatasetSpec) -> Any:
 
 
 def _split(trial: Trial, task: Any) -> Any:
-    key = (digest([trial.dataset.name, trial.dataset.params]), trial.task.name, trial.seed)
+    options = trial.dataset.split_for(task)
+    key = (digest([trial.dataset.name, trial.dataset.params]), trial.task.name, trial.seed, digest(options))
     if key not in _SPLITS:
         dataset = load_dataset(trial.dataset)
         _SPLITS.clear()
-        _SPLITS[key] = task.split(dataset, trial.seed)
+        _SPLITS[key] = task.split(dataset, trial.seed, **options)
     return _SPLITS[key]
 
 

@@ -75,7 +75,13 @@ def save_model(model: Any, directory: str | os.PathLike) -> Path:
 
 
 def load_model(directory: str | os.PathLike) -> Any:
-    """Load a model saved by :func:`save_model`; refuses unregistered classes."""
+    """Load a model saved by :func:`save_model`; refuses unregistered classes.
+
+    A damaged folder (config that is not JSON, weights that are not
+    safetensors, files that do not belong together) raises a
+    :class:`LongtailError` naming the file and what to do.
+    """
+    from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
     directory = Path(directory)
@@ -87,11 +93,16 @@ def load_model(directory: str | os.PathLike) -> Any:
             "save one with model.save(dir)"
         )
     try:
-        payload = json.loads(config_path.read_text())
+        payload = json.loads(config_path.read_text(encoding="utf-8"))
         name = payload["class"]
         config = payload["config"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise LongtailError(f"{config_path}: unreadable model config ({exc}); re-save the model") from exc
+        if not isinstance(name, str):
+            raise TypeError(f"'class' is {type(name).__name__}, not a class name")
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise LongtailError(
+            f"{config_path}: unreadable model config ({_reason(exc)}); the folder is damaged or not a longtail "
+            "model: re-save the model (model.save(dir)) or copy the folder again"
+        ) from exc
     if name not in _ALLOWED:
         module = name.rsplit(".", 1)[0]
         if module in _BUILTIN_MODULES:
@@ -99,7 +110,27 @@ def load_model(directory: str | os.PathLike) -> Any:
     cls = _ALLOWED.get(name)
     if cls is None:
         raise LongtailError(f"{config_path}: model class '{name}' is not an allowed longtail model; refusing to load it")
-    return cls._restore(config, load_file(str(weights_path)))
+    try:
+        tensors = load_file(str(weights_path))
+    except (SafetensorError, OSError) as exc:
+        raise LongtailError(
+            f"{weights_path}: unreadable weights ({_reason(exc)}); the file is truncated or not safetensors: "
+            "re-save the model (model.save(dir)) or copy the folder again"
+        ) from exc
+    try:
+        return cls._restore(config, tensors)
+    except (KeyError, ValueError, RuntimeError) as exc:
+        # a tensor or setting missing, or shapes that disagree: the two files do not belong together
+        raise LongtailError(
+            f"{directory}: {CONFIG_FILE} and {WEIGHTS_FILE} do not make a {cls.__name__} ({_reason(exc)}); "
+            "the files come from different models or were edited: save the model again"
+        ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """The error in a few words on one line, for a message that must stay one line."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 Factory = Callable[..., Any]

@@ -27,6 +27,8 @@ _EXPORTS = {
     "kneighbors": "neighbors",
     "ClusterSearch": "approximate",
     "resolve_sampling_strategy": "strategy",
+    "RowSelectionError": "base",
+    "selected_rows": "base",
     "PopularityUnderSampler": "interactions",
     "TailOverSampler": "interactions",
     "UniformNegativeSampler": "negatives",

@@ -8,6 +8,7 @@ lists, pandas or polars objects; outputs come back in the same kind.
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral
 from typing import Any
 
@@ -81,3 +82,65 @@ class BaseSampler(BaseEstimator):
 
     def _resample(self, X: np.ndarray, y: np.ndarray) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+
+#: parameters of samplers that work with nearest neighbours (SMOTE family, NearMiss, edited nearest neighbours)
+_NEIGHBOUR_PARAMS = ("k_neighbors", "n_neighbors", "m_neighbors")
+
+
+class RowSelectionError(ValueError):
+    """A sampler that does not pick existing rows by their labels alone.
+
+    ``reason`` is ``"synthesises"`` (its output rows are not input rows) or
+    ``"features"`` (which rows it picks depends on the feature values, as
+    with Tomek links or NearMiss).
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def selected_rows(sampler: Any, y: Any) -> np.ndarray:
+    """The rows ``sampler`` picks for labels ``y``, for models whose rows are not feature vectors.
+
+    Any sampler of the imbalanced-learn contract qualifies (ours or
+    imbalanced-learn's) if it only selects rows by label: after
+    ``fit_resample`` it has ``sample_indices_`` and its output equals
+    ``X[sample_indices_]``. The sampler sees each row's index as its only
+    feature, so rows it makes up show as values that are not input rows; it
+    is then run again, on a copy, with the indices shuffled: a sampler that
+    judges rows by their feature values would judge text or id rows by
+    meaningless numbers, and shows it by picking other rows. Samplers with a
+    neighbour count (``k_neighbors``, ``n_neighbors``) are refused without
+    running. Raises :class:`RowSelectionError` otherwise. ``sampler`` must
+    be seeded (``random_state``), or the second run draws other rows.
+    """
+    labels = np.asarray(y)
+    n = labels.shape[0]
+    neighbours = [name for name in _NEIGHBOUR_PARAMS if hasattr(sampler, name)]
+    if neighbours:
+        # Refused before running: on a long tail a neighbour sampler fails on small classes first.
+        synthesises = getattr(sampler, "_sampling_type", None) == "over-sampling"
+        raise RowSelectionError(
+            f"{type(sampler).__name__} {'makes rows from' if synthesises else 'judges rows by'} nearest neighbours "
+            f"in feature space ({neighbours[0]})",
+            "synthesises" if synthesises else "features",
+        )
+    probe = copy.deepcopy(sampler)
+    index = np.arange(n, dtype=np.float64)[:, None]
+    X_res, _ = sampler.fit_resample(index, labels)
+    chosen = getattr(sampler, "sample_indices_", None)
+    X_res = np.asarray(X_res, dtype=np.float64)
+    if chosen is None or X_res.shape != (len(chosen), 1) or not np.array_equal(X_res[:, 0], index[chosen, 0]):
+        raise RowSelectionError(f"{type(sampler).__name__} made up rows instead of picking existing ones", "synthesises")
+    chosen = np.asarray(chosen, dtype=np.int64)
+    # Any fixed permutation works; a seeded one keeps the check itself reproducible.
+    shuffled = np.random.default_rng(0).permutation(n).astype(np.float64)[:, None]
+    probe.fit_resample(shuffled, labels)
+    if not np.array_equal(np.asarray(getattr(probe, "sample_indices_", ())), chosen):
+        raise RowSelectionError(
+            f"{type(sampler).__name__} picks rows by their feature values, not by their labels alone (or is not seeded)",
+            "features",
+        )
+    return chosen

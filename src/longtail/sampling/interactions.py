@@ -45,6 +45,13 @@ def _groups(table: pl.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, n
     return codes, counts, np.cumsum(counts) - counts
 
 
+def _threshold(counts: np.ndarray, fixed: int | None, quantile: float | None) -> int:
+    """``fixed``, or the ``quantile`` of the non-zero ``counts`` rounded up (at least 1)."""
+    if fixed is not None:
+        return int(fixed)
+    return max(1, math.ceil(float(np.quantile(counts[counts > 0], quantile))))
+
+
 class PopularityUnderSampler:
     """Keep at most ``cap`` interactions per item, chosen uniformly at random.
 
@@ -78,10 +85,7 @@ class PopularityUnderSampler:
         """``data`` with the interactions of items above the cap thinned to the cap."""
         table = _interactions(data)
         codes, counts, starts = _groups(table, self.column)
-        if self.max_per_item is not None:
-            cap = int(self.max_per_item)
-        else:
-            cap = max(1, math.ceil(float(np.quantile(counts[counts > 0], self.quantile))))
+        cap = _threshold(counts, self.max_per_item, self.quantile)
         rng = make_rng(self.random_state)
         order = np.lexsort((rng.random(codes.size), codes))  # rows grouped by item, random within an item
         rank = np.arange(codes.size) - starts[codes[order]]
@@ -93,20 +97,34 @@ class PopularityUnderSampler:
 
 
 class TailOverSampler:
-    """Repeat the interactions of tail items until each has ``min_per_item``.
+    """Repeat the interactions of tail items until each has ``floor_``.
 
-    An item with ``c`` interactions, ``0 < c < min_per_item``, gets
-    ``min_per_item - c`` copies of its own interactions drawn uniformly with
-    replacement, appended after the original rows (as ``RandomOverSampler``
-    does for classes). Items without interactions cannot be repeated and are
-    left out (``unreachable_`` counts catalogue items without interactions when a
-    Dataset is given). ``added_rows_`` counts the copies.
+    ``floor_`` is ``min_per_item``, or the ``quantile`` of the per-item
+    interaction counts (over items that have any), rounded up. An item with
+    ``c`` interactions, ``0 < c < floor_``, gets ``floor_ - c`` copies of its
+    own interactions drawn uniformly with replacement, appended after the
+    original rows (as ``RandomOverSampler`` does for classes). Items without
+    interactions cannot be repeated and are left out (``unreachable_`` counts
+    catalogue items without interactions when a Dataset is given).
+    ``added_rows_`` counts the copies.
     """
 
-    def __init__(self, *, min_per_item: int, random_state: Any = None, column: str = C.ITEM_ID) -> None:
-        if not isinstance(min_per_item, Integral) or min_per_item < 1:
+    def __init__(
+        self,
+        *,
+        min_per_item: int | None = None,
+        quantile: float | None = None,
+        random_state: Any = None,
+        column: str = C.ITEM_ID,
+    ) -> None:
+        if (min_per_item is None) == (quantile is None):
+            raise ValueError("give exactly one of min_per_item (an int) or quantile (in (0, 1])")
+        if min_per_item is not None and (not isinstance(min_per_item, Integral) or min_per_item < 1):
             raise ValueError(f"min_per_item={min_per_item!r} must be an int >= 1")
+        if quantile is not None and (not isinstance(quantile, Real) or not 0 < quantile <= 1):
+            raise ValueError(f"quantile={quantile!r} is out of range; give a number in (0, 1], e.g. 0.5")
         self.min_per_item = min_per_item
+        self.quantile = quantile
         self.random_state = random_state
         self.column = column
 
@@ -114,7 +132,8 @@ class TailOverSampler:
         """``data`` with copies of tail-item interactions appended."""
         table = _interactions(data)
         codes, counts, starts = _groups(table, self.column)
-        need = np.maximum(self.min_per_item - counts, 0)
+        self.floor_ = _threshold(counts, self.min_per_item, self.quantile)
+        need = np.maximum(self.floor_ - counts, 0)
         by_group = np.argsort(codes, kind="stable")
         group_of_copy = np.repeat(np.arange(counts.size), need)
         rng = make_rng(self.random_state)

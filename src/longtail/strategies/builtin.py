@@ -21,7 +21,21 @@ BUILTIN = (
     Strategy("smote", "SMOTE: new minority rows between neighbours", sampler=Piece("smote")),
     Strategy("augment-tail", "feature-noise copies of rare-label rows up to half the largest", augment=Piece("tail-noise")),
     Strategy("logq", "in-batch softmax with logQ popularity correction (Yi et al.)", loss=Piece("sampled-softmax")),
-    Strategy("ips", "inverse-propensity-scored cross-entropy, propensities clipped at 0.05", loss=Piece("ips")),
+    Strategy(
+        "ips",
+        "inverse-propensity-scored loss, propensities clipped at 0.05 (CTR; two-tower, BPR)",
+        loss=Piece("ips"),
+    ),
+    Strategy(
+        "head-undersample",
+        "cap each item's training pairs at the 90th percentile of per-item counts",
+        sampler=Piece("popularity-under"),
+    ),
+    Strategy(
+        "tail-oversample",
+        "repeat pairs of items below the 80th percentile of per-item counts up to it",
+        sampler=Piece("tail-over"),
+    ),
     Strategy("threshold", "per-class decision thresholds tuned for F1 on validation", adjust=Piece("threshold")),
     Strategy("posthoc-logit-adjust", "subtract log prior from trained logits (post-hoc)", adjust=Piece("logit-adjuster")),
     Strategy("rerank", "exposure-aware re-ranking of top-k lists towards the tail", adjust=Piece("exposure-rerank")),
@@ -36,6 +50,12 @@ BUILTIN = (
         "undersampling, then thresholds tuned on validation to undo its prior shift",
         sampler=Piece("random-under"),
         adjust=Piece("threshold"),
+    ),
+    Strategy(
+        "logq+tail-oversample",
+        "tail pairs repeated up to the median per-item count, then logQ-corrected softmax",
+        sampler=Piece("tail-over", {"quantile": 0.5}),
+        loss=Piece("sampled-softmax"),
     ),
     Strategy(
         "logq+rerank",

@@ -95,6 +95,18 @@ def _sampler(attribute: str, piece: str) -> Builder:
     return build
 
 
+def _interaction_sampler(attribute: str, piece: str, count: str) -> Builder:
+    # The piece's default is a quantile so that it adapts to the log's size; a fixed count replaces it.
+    def build(params: dict, ctx: BuildContext) -> Any:
+        if count in params and "quantile" in params:
+            raise StrategyError(
+                f"piece {piece!r} takes {count} or quantile, not both; set quantile to null (None) to use {count}"
+            )
+        return _sampler(attribute, piece)(params, ctx)
+
+    return build
+
+
 def _loss(attribute: str, piece: str, needs: tuple[str, ...] = ()) -> Builder:
     def build(params: dict, ctx: BuildContext) -> Any:
         counts = [ctx.require(what, piece) for what in needs]
@@ -106,6 +118,16 @@ def _loss(attribute: str, piece: str, needs: tuple[str, ...] = ()) -> Builder:
 def _weighted_ce(params: dict, ctx: BuildContext) -> Any:
     loss = resolve("longtail.losses", "WeightedCrossEntropy", "weighted-ce")
     return loss.from_counts(ctx.require("class_counts", "weighted-ce"), **params)
+
+
+def _ips(params: dict, ctx: BuildContext) -> Any:
+    if ctx.kind == "retrieval":
+        # Retrieval has no standalone IPS loss: the models weight their own loss per positive item.
+        raise StrategyError(
+            "piece 'ips' has no retrieval loss of its own: the two-tower and BPR recommenders weight their "
+            "in-batch softmax / BPR loss by inverse item propensity (longtail.models.recommend.networks.ips_weights)"
+        )
+    return resolve("longtail.losses", "IPSLoss", "ips")(**params)
 
 
 def _sampled_softmax(params: dict, ctx: BuildContext) -> Any:
@@ -169,6 +191,14 @@ _BUILTIN_PIECES = (
     PieceSpec("sampler", "tomek-links", _sampler("TomekLinks", "tomek-links"), CLASSIFICATION,
               "drop majority rows of Tomek links (cross-class nearest pairs)",
               {"sampling_strategy": "auto", "device": None}),
+    # interaction samplers (longtail.sampling.interactions): rebalance the training pairs of a recommender
+    PieceSpec("sampler", "popularity-under", _interaction_sampler("PopularityUnderSampler", "popularity-under",
+                                                                  "max_per_item"), frozenset({"retrieval"}),
+              "cap each item's training pairs at a quantile of the per-item counts",
+              {"quantile": 0.9, "max_per_item": None}),
+    PieceSpec("sampler", "tail-over", _interaction_sampler("TailOverSampler", "tail-over", "min_per_item"),
+              frozenset({"retrieval"}), "repeat tail items' training pairs up to a quantile of the per-item counts",
+              {"quantile": 0.8, "min_per_item": None}),
     # losses (longtail.losses)
     PieceSpec("loss", "weighted-ce", _weighted_ce, CLASSIFICATION,
               "cross-entropy with class weights", {"scheme": "balanced", "beta": None}, _weighted_ce_scheme),
@@ -187,8 +217,8 @@ _BUILTIN_PIECES = (
     PieceSpec("loss", "sampled-softmax", _sampled_softmax, frozenset({"retrieval"}),
               "in-batch softmax with logQ correction",
               {"logq_correction": True, "temperature": 1.0, "mask_duplicates": True}),
-    PieceSpec("loss", "ips", _loss("IPSLoss", "ips"), frozenset({"binary"}),
-              "inverse-propensity-weighted cross-entropy", {"clip": 0.05}),
+    PieceSpec("loss", "ips", _ips, frozenset({"binary", "retrieval"}),
+              "inverse-propensity-weighted loss (cross-entropy; in-batch softmax or BPR for retrieval)", {"clip": 0.05}),
     # augmenters (longtail.augment): new rows for rare labels
     PieceSpec("augment", "tail-noise", _tail_augmenter("GaussianNoise", "tail-noise", ("scale",)), CLASSIFICATION,
               "Gaussian feature noise on rare-label rows", {"scale": 0.1, "target_ratio": 0.5}),

@@ -4,7 +4,9 @@ Split: the catalogue (items with a category), stratified by leaf category
 (:func:`~longtail.data.splits.catalogue_split`, 20 % test); every category
 keeps at least one item in training, so a category with a single item is
 never tested. Items without a category are left out before splitting and
-counted (``n_unlabelled_items``).
+counted (``n_unlabelled_items``). Split options: ``test_size`` (0.2) and
+``stratify_by_category`` (true; false draws the test items at random, and a
+category may then lose all its training items).
 
 Labels: the category path (the leaf), or its first ``category_depth``
 levels (``ctx.params`` or ``model_params``). Inputs: the title, followed by
@@ -34,7 +36,7 @@ import numpy as np
 
 from longtail.errors import LongtailError
 from longtail.strategies import StrategyError
-from longtail.tasks.base import MetricRow, TrialContext
+from longtail.tasks.base import MetricRow, TrialContext, check_bool, check_fraction
 
 TEST_SIZE = 0.2
 TAIL_SHARE = 0.2
@@ -48,6 +50,10 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "finetune": ("FineTunedClassifier", {}),
 }
 EMBEDDING_MODELS = frozenset({"embedding-linear", "embedding-mlp"})
+#: the TrialContext.params keys the task reads
+PARAM_NAMES = ("category_depth", "use_brand")
+#: model_params keys the task reads itself (they do not reach the model)
+TASK_MODEL_PARAMS = frozenset({"category_depth"})
 
 
 # ------------------------------------------------------------------ inputs and labels
@@ -162,15 +168,25 @@ def evaluate(
 
 
 # ------------------------------------------------------------------------ models
-def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
-    """The categoriser ``name`` with ``model_params``, seeded and placed by ``ctx`` where it takes them."""
+def _model_class(name: str) -> tuple[type, dict[str, Any]]:
     if name not in MODELS:
         raise LongtailError(f"unknown model '{name}' for task categorize; choose one of {', '.join(MODELS)}")
     from longtail.models import categorize as models
 
     class_name, fixed = MODELS[name]
-    cls = getattr(models, class_name)
-    accepted = set(inspect.signature(cls).parameters) - set(fixed)
+    return getattr(models, class_name), fixed
+
+
+def model_param_names(name: str) -> frozenset[str]:
+    """The parameters the categoriser ``name`` takes: its constructor's, less those the model name fixes."""
+    cls, fixed = _model_class(name)
+    return frozenset(set(inspect.signature(cls).parameters) - set(fixed))
+
+
+def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
+    """The categoriser ``name`` with ``model_params``, seeded and placed by ``ctx`` where it takes them."""
+    cls, fixed = _model_class(name)
+    accepted = model_param_names(name)
     params = dict(model_params or {})
     unknown = sorted(set(params) - accepted)
     if unknown:
@@ -209,6 +225,11 @@ class CategorizeTask:
     models = tuple(MODELS)
     headline = ("macro_f1", "tail_recall")
     lower_is_better = frozenset({"ece", "log_loss"})
+    param_names = PARAM_NAMES
+
+    def model_param_names(self, model: str, params: dict[str, Any] | None = None) -> frozenset[str]:
+        """What ``model_params`` of ``model`` may hold: the model's parameters, and ``category_depth``."""
+        return model_param_names(model) | TASK_MODEL_PARAMS
 
     def supports(self, dataset: Any) -> bool:
         """Items with a category column holding at least two categories."""
@@ -240,11 +261,20 @@ class CategorizeTask:
         brands = items.get_column(C.BRAND).to_list() if C.BRAND in items.columns else None
         return product_texts(items.get_column(C.TITLE).to_list(), brands)
 
-    def split(self, dataset: Any, seed: int) -> Any:
-        """The labelled catalogue split 80/20, stratified by leaf category (seeded)."""
+    def check_split(self, options: dict[str, Any]) -> None:
+        """Raise :class:`~longtail.tasks.base.OptionError` for a split option with a bad value."""
+        if "test_size" in options:
+            check_fraction("test_size", options["test_size"])
+        if "stratify_by_category" in options:
+            check_bool("stratify_by_category", options["stratify_by_category"])
+
+    def split(self, dataset: Any, seed: int, *, test_size: float = TEST_SIZE, stratify_by_category: bool = True) -> Any:
+        """The labelled catalogue split (``test_size`` for testing), stratified by leaf category unless told not (seeded)."""
         from longtail.data.splits import catalogue_split
 
-        return catalogue_split(self._labelled(dataset), test_size=TEST_SIZE, seed=seed)
+        self.check_split({"test_size": test_size, "stratify_by_category": stratify_by_category})
+        return catalogue_split(self._labelled(dataset), test_size=test_size, seed=seed,
+                               stratify_by_category=stratify_by_category)
 
     def run(
         self,

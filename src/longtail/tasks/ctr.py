@@ -19,7 +19,9 @@ views in a session count once (``n_repeat_views``).
 Split: global temporal split, the last 20% of the interactions are test and
 the 10% before them validation (the adjust slot's rows); an impression
 belongs to the part of its first view, and its label counts its session's
-events even when they fall after the cut.
+events even when they fall after the cut. Split options: ``test_size``
+(0.2), ``valid_size`` (0.1; 0 for no validation part) and ``cut`` (a date or
+datetime where the test part starts, instead of ``test_size``).
 
 Features: user, item, category (leaf), region, hour and day of week of the
 first view, as codes learnt on the training impressions (unknown values: 0),
@@ -49,13 +51,15 @@ import polars as pl
 from longtail.data import columns as C
 from longtail.data.splits import COLD_ITEM, COLD_USER, Split, temporal_split
 from longtail.errors import LongtailError
-from longtail.tasks.base import MetricRow, TrialContext
+from longtail.tasks.base import MetricRow, OptionError, TrialContext, check_datetime, check_fraction
 
 MODEL_NAMES = ("deepfm", "fm", "gbm", "deepfm-ensemble")
 POPULARITY_GROUPS = ("head", "torso", "tail")
 TEST_SIZE, VALID_SIZE = 0.2, 0.1
 SESSION_GAP_MINUTES = 30
 SESSION_MODES = ("auto", "gap")
+#: the TrialContext.params keys the task reads
+PARAM_NAMES = ("target", "event_order", "sessions", "session_gap_minutes")
 UNKNOWN = "unknown"
 PARTS = ("train", "valid", "test")
 # each ensemble member trains on a balanced sample, a small share of the rows: more epochs of smaller batches
@@ -326,10 +330,36 @@ def _accepted(cls: type) -> set[str]:
     return set(inspect.signature(cls).parameters) - {"device", "seed", "base_factory", "random_state"}
 
 
-def _check_params(name: str, params: dict[str, Any], accepted: set[str]) -> None:
+def _check_params(name: str, params: dict[str, Any], accepted: set[str] | frozenset[str]) -> None:
     unknown = sorted(set(params) - accepted)
     if unknown:
         raise LongtailError(f"model '{name}' takes no parameter '{unknown[0]}'; it takes: {', '.join(sorted(accepted))}")
+
+
+def _ensemble_class(kind: Any) -> type:
+    from longtail.models.ensemble import BalancedBagging, EasyEnsemble, SelfPacedEnsemble
+
+    classes = {"easy": EasyEnsemble, "bagging": BalancedBagging, "self-paced": SelfPacedEnsemble}
+    if not isinstance(kind, str) or kind not in classes:
+        raise OptionError("ensemble", f"{kind!r} is unknown; use one of {', '.join(classes)}")
+    return classes[kind]
+
+
+def model_param_names(name: str, params: dict[str, Any] | None = None) -> frozenset[str]:
+    """The parameters model ``name`` takes (for deepfm-ensemble they depend on ``params["ensemble"]``).
+
+    The seed and the device come from the trial, not from the parameters.
+    """
+    from longtail.models.ctr import DeepFM, GBMClassifier
+
+    if name in ("deepfm", "fm"):
+        return frozenset(_accepted(DeepFM) - {"deep"})
+    if name == "gbm":
+        return frozenset(_accepted(GBMClassifier))
+    if name == "deepfm-ensemble":
+        kind = (params or {}).get("ensemble", DEFAULT_ENSEMBLE)
+        return frozenset(_accepted(DeepFM) | _accepted(_ensemble_class(kind)) | {"ensemble"})
+    raise LongtailError(f"unknown model '{name}' for task ctr; choose one of {', '.join(MODEL_NAMES)}")
 
 
 def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
@@ -337,30 +367,22 @@ def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | Non
     from longtail.models.ctr import DeepFM, GBMClassifier
 
     params = dict(model_params or {})
-    if name in ("deepfm", "fm"):
-        _check_params(name, params, _accepted(DeepFM) - {"deep"})
-        return DeepFM(deep=name == "deepfm", seed=ctx.seed, device=ctx.device, **params)
-    if name == "gbm":
-        _check_params(name, params, _accepted(GBMClassifier))
-        return GBMClassifier(seed=ctx.seed, **params)
     if name == "deepfm-ensemble":
         return _build_ensemble(ctx, params)
-    raise LongtailError(f"unknown model '{name}' for task ctr; choose one of {', '.join(MODEL_NAMES)}")
+    _check_params(name, params, model_param_names(name))
+    if name in ("deepfm", "fm"):
+        return DeepFM(deep=name == "deepfm", seed=ctx.seed, device=ctx.device, **params)
+    return GBMClassifier(seed=ctx.seed, **params)
 
 
 def _build_ensemble(ctx: TrialContext, params: dict[str, Any]) -> Any:
     """An ensemble of DeepFMs: ``ensemble`` picks the kind, its own parameters go to it, the rest to the members."""
     from longtail.models.ctr import DeepFM
-    from longtail.models.ensemble import BalancedBagging, EasyEnsemble, SelfPacedEnsemble
 
-    classes = {"easy": EasyEnsemble, "bagging": BalancedBagging, "self-paced": SelfPacedEnsemble}
-    kind = params.pop("ensemble", DEFAULT_ENSEMBLE)
-    if kind not in classes:
-        raise LongtailError(f"ensemble '{kind}' is unknown; use one of {', '.join(classes)}")
-    cls = classes[kind]
+    _check_params("deepfm-ensemble", params, model_param_names("deepfm-ensemble", params))
+    cls = _ensemble_class(params.pop("ensemble", DEFAULT_ENSEMBLE))
     settings = {"n_estimators": DEFAULT_MEMBERS, **{k: params.pop(k) for k in list(params) if k in _accepted(cls)}}
     member_params = {**ENSEMBLE_MEMBER_DEFAULTS, **params}
-    _check_params("deepfm-ensemble", member_params, _accepted(DeepFM) | _accepted(cls) | {"ensemble"})
 
     def member(seed: int) -> DeepFM:
         return DeepFM(seed=seed, device=ctx.device, **member_params)
@@ -399,15 +421,40 @@ class CTRTask:
     models = MODEL_NAMES
     headline = ("pr_auc", "tail_recall")
     lower_is_better = frozenset({"log_loss", "ece"})
+    param_names = PARAM_NAMES
+
+    def model_param_names(self, model: str, params: dict[str, Any] | None = None) -> frozenset[str]:
+        """The parameters ``model`` takes (see :func:`model_param_names`)."""
+        return model_param_names(model, params)
 
     def supports(self, dataset: Any) -> bool:
         """Interactions holding at least two event levels (views and something above them)."""
         events = dataset.interactions.get_column(C.EVENT)
         return dataset.interactions.height > 0 and events.n_unique() >= 2 and (events == dataset.event_order[0]).any()
 
-    def split(self, dataset: Any, seed: int) -> Split:
-        """Temporal: last 20% of the interactions test, the 10% before them validation (``seed`` is not needed)."""
-        return temporal_split(dataset, test_size=TEST_SIZE, valid_size=VALID_SIZE)
+    def check_split(self, options: dict[str, Any]) -> None:
+        """Raise :class:`~longtail.tasks.base.OptionError` for a split option with a bad value."""
+        if options.get("test_size") is not None and options.get("cut") is not None:
+            raise OptionError("cut", "give test_size or cut, not both: the cut decides where the test part starts")
+        test_size = options.get("test_size")
+        test_size = TEST_SIZE if test_size is None else check_fraction("test_size", test_size)
+        valid_size = check_fraction("valid_size", options.get("valid_size", VALID_SIZE), zero_ok=True)
+        if options.get("cut") is not None:
+            check_datetime("cut", options["cut"])
+        elif test_size + valid_size >= 1.0:
+            raise OptionError("valid_size", f"test_size + valid_size is {test_size + valid_size:g}; keep it below 1 "
+                                            "to leave training data")
+
+    def split(
+        self, dataset: Any, seed: int, *, test_size: float | None = None, valid_size: float = VALID_SIZE,
+        cut: Any = None,
+    ) -> Split:
+        """Temporal: the last ``test_size`` (0.2) of the interactions test, or those from ``cut`` on, and the
+        ``valid_size`` (0.1) before them validation (``seed`` is not needed)."""
+        self.check_split({"test_size": test_size, "valid_size": valid_size, "cut": cut})
+        if cut is not None:
+            return temporal_split(dataset, valid_size=valid_size, cut=check_datetime("cut", cut))
+        return temporal_split(dataset, test_size=TEST_SIZE if test_size is None else test_size, valid_size=valid_size)
 
     def run(
         self,

@@ -1,10 +1,16 @@
 """The ``recommend`` task: top-10 items per user over the full catalogue, judged on accuracy and on the tail.
 
 Split (:func:`hold_out_last_item`): per user, every interaction with the
-item they met last is held out. ``ctx.params["positive_event"]`` ("all" by
+item they met last is held out. Split option ``method: temporal`` holds out
+the latest ``test_size`` (0.2) of all interactions instead (a global time
+cut, :func:`~longtail.data.splits.temporal_split`); ``method:
+leave-last-out`` is the default. ``ctx.params["positive_event"]`` ("all" by
 default, "highest" or an event name) keeps only interactions at or above
-that event, and the split is redone on them. Training uses each distinct
-(user, item) pair once; each user's training items are excluded from their
+that event, and the split is redone on them (the same time cut for the
+temporal method). Training uses each distinct
+(user, item) pair once, or as often as the strategy's interaction sampler
+keeps or repeats it (``head-undersample``, ``tail-oversample``; the test part
+is never resampled); each user's training items are excluded from their
 list, and held-out items already in the user's training history do not
 count as relevant (they could never be recommended). Users without training
 history or without a countable held-out item are skipped and counted
@@ -35,12 +41,16 @@ from scipy import sparse
 
 from longtail.data import columns as C
 from longtail.data import Dataset
-from longtail.data.splits import COLD_ITEM, COLD_USER, Split
+from longtail.data.splits import COLD_ITEM, COLD_USER, Split, temporal_split
 from longtail.errors import LongtailError
-from longtail.tasks.base import MetricRow, TrialContext
+from longtail.tasks.base import MetricRow, OptionError, TrialContext, check_choice, check_fraction
 
 K = 10
 MODEL_NAMES = ("two-tower", "bpr", "itemknn", "most-popular")
+#: the TrialContext.params keys the task reads
+PARAM_NAMES = ("positive_event",)
+SPLIT_METHODS = ("leave-last-out", "temporal")
+TEMPORAL_TEST_SIZE = 0.2
 POPULARITY_GROUPS = ("head", "torso", "tail")
 LORENZ_POINTS = 20
 UNKNOWN = "unknown"
@@ -105,6 +115,18 @@ def hold_out_last_item(ds: Dataset) -> Split:
     )
 
 
+def _split_again(ds: Dataset, like: Split) -> Split:
+    """``ds`` split the way ``like`` was: the same time cut for a temporal split, else each user's last new item."""
+    recorded = like.train.meta.get("split", {})
+    if recorded.get("method") != "temporal":
+        return hold_out_last_item(ds)
+    try:
+        return temporal_split(ds, cut=recorded["cut"])
+    except ValueError as exc:
+        raise LongtailError(f"dataset {ds.name}: the positive interactions do not fill both sides of the "
+                            f"time cut ({exc}); choose a lower positive_event or another test_size") from None
+
+
 def _positive_interactions(split: Split, positive_event: str | None) -> Split:
     """The split, redone on interactions at or above ``positive_event`` ("all" / None keeps every event)."""
     if positive_event in (None, "all"):
@@ -123,7 +145,7 @@ def _positive_interactions(split: Split, positive_event: str | None) -> Split:
     positives = pl.concat(parts, how="vertical_relaxed").filter(ds.event_rank() >= level)
     if positives.height == 0:
         raise LongtailError(f"dataset {ds.name} has no '{event}' interactions; choose a lower positive_event")
-    return hold_out_last_item(ds.replace(interactions=positives))
+    return _split_again(ds.replace(interactions=positives), split)
 
 
 def _index_of(ids: np.ndarray, column: str, name: str) -> pl.DataFrame:
@@ -316,14 +338,21 @@ def evaluate(ranked: np.ndarray, ix: Indexed, ds: Any) -> list[MetricRow]:
 
 
 # ------------------------------------------------------------------- task
-def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
-    """The recommender ``name`` with ``model_params``, seeded and placed by ``ctx`` where it takes them."""
+def model_param_names(name: str) -> frozenset[str]:
+    """The parameters the recommender ``name`` takes: its constructor's."""
     from longtail.models.recommend import MODELS
 
     if name not in MODELS:
         raise LongtailError(f"unknown model '{name}' for task recommend; choose one of {', '.join(MODEL_NAMES)}")
+    return frozenset(inspect.signature(MODELS[name]).parameters)
+
+
+def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
+    """The recommender ``name`` with ``model_params``, seeded and placed by ``ctx`` where it takes them."""
+    from longtail.models.recommend import MODELS
+
+    accepted = model_param_names(name)
     cls = MODELS[name]
-    accepted = set(inspect.signature(cls).parameters)
     params = dict(model_params or {})
     unknown = sorted(set(params) - accepted)
     if unknown:
@@ -341,6 +370,43 @@ def _save(model: Any, ix: Indexed, ctx: TrialContext) -> None:
     (ctx.model_dir / "ids.json").write_text(json.dumps(ids))
 
 
+def _resampled_pairs(ix: Indexed, strategy: Any, recommender: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training (user index, item index) pairs after the strategy's sampler (as they are without one).
+
+    The sampler gets the distinct training pairs as an interactions table
+    (``user_id``, ``item_id``) and must say which rows it kept or repeated
+    (``sample_indices_``), as the interaction samplers of
+    :mod:`longtail.sampling.interactions` do. It sees distinct pairs, not the
+    raw log, because training uses each pair once: copies of a raw row would
+    collapse into the pair they repeat.
+    """
+    from longtail.strategies import StrategyError
+
+    if strategy.sampler is None:
+        return ix.train_users, ix.train_items
+    pairs = pl.DataFrame(
+        {C.USER_ID: pl.Series(ix.user_ids[ix.train_users]), C.ITEM_ID: pl.Series(ix.item_ids[ix.train_items])}
+    )
+    sampler = strategy.make_sampler(random_state=seed)
+    out = sampler.fit_resample(pairs)
+    rows = getattr(sampler, "sample_indices_", None)
+    if rows is None or not isinstance(out, pl.DataFrame) or out.height != len(rows):
+        raise StrategyError(
+            f"strategy '{strategy.name}': sampler {strategy.sampler.name} does not pick training pairs "
+            "(a table in, the rows it kept or repeated as sample_indices_); recommenders take interaction samplers "
+            "such as popularity-under or tail-over"
+        )
+    rows = np.asarray(rows, dtype=np.int64)
+    if not recommender.counts_repeated_pairs and np.unique(rows).size < rows.size:
+        raise StrategyError(
+            f"strategy '{strategy.name}' repeats training pairs, which model '{recommender.model_name}' counts "
+            "once (it changes nothing); use a sampler that drops pairs, such as head-undersample"
+        )
+    if rows.size == 0:
+        raise LongtailError(f"strategy '{strategy.name}': its sampler left no training pair; loosen its parameters")
+    return ix.train_users[rows], ix.train_items[rows]
+
+
 class RecommendTask:
     """Top-K recommendation (see the module docstring)."""
 
@@ -349,14 +415,35 @@ class RecommendTask:
     models = MODEL_NAMES
     headline = (f"ndcg@{K}", "tail_exposure")
     lower_is_better = frozenset({f"exposure_gini@{K}", f"arp@{K}"})
+    param_names = PARAM_NAMES
+
+    def model_param_names(self, model: str, params: dict[str, Any] | None = None) -> frozenset[str]:
+        """The parameters ``model`` takes (see :func:`model_param_names`)."""
+        return model_param_names(model)
 
     def supports(self, dataset: Any) -> bool:
         """Interactions with at least two users and two items."""
         inter = dataset.interactions
         return inter.height > 0 and inter.get_column(C.USER_ID).n_unique() >= 2 and inter.get_column(C.ITEM_ID).n_unique() >= 2
 
-    def split(self, dataset: Any, seed: int) -> Split:
-        """Each user's last new item held out (:func:`hold_out_last_item`; deterministic, ``seed`` is unused)."""
+    def check_split(self, options: dict[str, Any]) -> None:
+        """Raise :class:`~longtail.tasks.base.OptionError` for a split option with a bad value."""
+        method = check_choice("method", options.get("method", SPLIT_METHODS[0]), SPLIT_METHODS)
+        if options.get("test_size") is None:
+            return
+        if method != "temporal":
+            # a share of the interactions means nothing when each user holds out exactly one item
+            raise OptionError("test_size", f"the {method} split holds out one item per user and has no test share; "
+                                           "add method: temporal (a time cut at test_size), "
+                                           "or leave recommend out of this dataset")
+        check_fraction("test_size", options["test_size"])
+
+    def split(self, dataset: Any, seed: int, *, method: str = "leave-last-out", test_size: float | None = None) -> Split:
+        """Each user's last new item held out (:func:`hold_out_last_item`), or with ``method="temporal"`` the
+        latest ``test_size`` (0.2) of the interactions; deterministic, ``seed`` is unused."""
+        self.check_split({"method": method, "test_size": test_size})
+        if method == "temporal":
+            return temporal_split(dataset, test_size=TEMPORAL_TEST_SIZE if test_size is None else test_size)
         return hold_out_last_item(dataset)
 
     def run(
@@ -367,20 +454,30 @@ class RecommendTask:
         ctx: TrialContext,
         model_params: dict[str, Any] | None = None,
     ) -> list[MetricRow]:
-        """Fit ``model`` with ``strategy`` on the training pairs and score every test user's top 10."""
+        """Fit ``model`` with ``strategy`` on the training pairs and score every test user's top 10.
+
+        A strategy's sampler resamples the training pairs only (see
+        :func:`_resampled_pairs`); users, items, histories and held-out items
+        stay those of the untouched split, so every strategy is judged on the
+        same lists.
+        """
+        from longtail.strategies import StrategyError
+
         if not strategy.applies_to(self.kind):
-            raise LongtailError(f"strategy {strategy.name} does not apply to task {self.name}")
+            raise StrategyError(f"strategy {strategy.name} does not apply to task {self.name}")
         split = _positive_interactions(split, ctx.params.get("positive_event"))
         recommender = build_model(model, ctx, model_params)
+        recommender.check_strategy(strategy)  # refuse before any indexing or text encoding is spent
         ix = index_split(split)
         if ix.test_users.size == 0:
             raise LongtailError(f"dataset {split.train.name}: no user has a held-out item to recommend; check the split")
+        train_users, train_items = _resampled_pairs(ix, strategy, recommender, ctx.seed)
         fit_args: dict[str, Any] = {"strategy": strategy, "progress": ctx.progress}
         if getattr(recommender, "uses_text", False):
             fit_args["item_text_emb"] = item_text_vectors(_texts(split.train, ix), ctx)
             regions = _user_regions(split.train, ix)
             fit_args["user_features"] = None if regions is None else _one_hot(regions)
-        recommender.fit(ix.train_users, ix.train_items, ix.n_users, ix.n_items, **fit_args)
+        recommender.fit(train_users, train_items, ix.n_users, ix.n_items, **fit_args)
         ranked = recommender.recommend(ix.test_users, K, exclude=ix.history)
         if ctx.model_dir is not None:
             _save(recommender, ix, ctx)

@@ -1,7 +1,8 @@
 """The ``relevance`` task: grade each judged (query, product) pair, e.g. exact / substitute / complement / irrelevant.
 
 Split: the judgments, at random by query (:func:`random_split`, 20 % of the
-queries for testing), so that no query is seen in training and testing.
+queries for testing: split option ``test_size``), so that no query is seen
+in training and testing. The task reads no ``ctx.params``.
 Grades are ordered by ``meta["label_order"]`` (lowest first) when the
 dataset has one, by value when the labels are numbers, else alphabetically.
 A pair's text is the query and the product title; a judged item missing
@@ -31,7 +32,7 @@ import polars as pl
 from longtail.data import columns as C
 from longtail.data.splits import Split, random_split
 from longtail.errors import InputError, LongtailError
-from longtail.tasks.base import MetricRow, TrialContext
+from longtail.tasks.base import MetricRow, TrialContext, check_fraction
 
 K = 10
 TEST_SIZE = 0.2
@@ -168,15 +169,24 @@ def evaluate(test: Pairs, proba: np.ndarray, classes: np.ndarray, order: list[st
 
 
 # ------------------------------------------------------------------- task
-def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
-    """The relevance model ``name`` with ``model_params``, seeded and placed on ``ctx.device``."""
+def _model_class(name: str) -> type:
     from longtail.models.relevance import BiEncoderClassifier, CrossEncoder
 
     classes = {"biencoder": BiEncoderClassifier, "crossencoder": CrossEncoder}
     if name not in classes:
         raise LongtailError(f"unknown model '{name}' for task relevance; choose one of {', '.join(MODEL_NAMES)}")
-    cls = classes[name]
-    accepted = {*cls.param_names, "device"}
+    return classes[name]
+
+
+def model_param_names(name: str) -> frozenset[str]:
+    """The parameters the relevance model ``name`` takes (its ``param_names`` and the device)."""
+    return frozenset({*_model_class(name).param_names, "device"})
+
+
+def build_model(name: str, ctx: TrialContext, model_params: dict[str, Any] | None = None) -> Any:
+    """The relevance model ``name`` with ``model_params``, seeded and placed on ``ctx.device``."""
+    cls = _model_class(name)
+    accepted = model_param_names(name)
     params = {"seed": ctx.seed, "device": ctx.device, **(model_params or {})}
     unknown = sorted(set(params) - accepted)
     if unknown:
@@ -192,17 +202,28 @@ class RelevanceTask:
     models = MODEL_NAMES
     headline = ("macro_f1", "rare_label_recall")
     lower_is_better: frozenset[str] = frozenset()
+    param_names: tuple[str, ...] = ()
+
+    def model_param_names(self, model: str, params: dict[str, Any] | None = None) -> frozenset[str]:
+        """The parameters ``model`` takes (see :func:`model_param_names`)."""
+        return model_param_names(model)
 
     def supports(self, dataset: Any) -> bool:
         """Judgments with at least two distinct labels."""
         judgments = dataset.judgments
         return judgments is not None and judgments.height > 0 and judgments.get_column(C.LABEL).n_unique() >= 2
 
-    def split(self, dataset: Any, seed: int) -> Split:
-        """20 % of the queries, with all their judgments, for testing (seeded); interactions are not used."""
+    def check_split(self, options: dict[str, Any]) -> None:
+        """Raise :class:`~longtail.tasks.base.OptionError` for a split option with a bad value."""
+        if "test_size" in options:
+            check_fraction("test_size", options["test_size"])
+
+    def split(self, dataset: Any, seed: int, *, test_size: float = TEST_SIZE) -> Split:
+        """``test_size`` (0.2) of the queries, with all their judgments, for testing (seeded); interactions are not used."""
+        self.check_split({"test_size": test_size})
         if dataset.judgments is None:
             raise LongtailError(f"dataset {dataset.name} has no judgments; task relevance needs query-product labels")
-        return random_split(dataset.replace(interactions=dataset.interactions.clear()), test_size=TEST_SIZE, seed=seed)
+        return random_split(dataset.replace(interactions=dataset.interactions.clear()), test_size=test_size, seed=seed)
 
     def run(
         self,

@@ -1,9 +1,9 @@
 """How a strategy's sampler, augmenter and adjuster act on a categoriser's training rows.
 
 Text models (TF-IDF, fine-tuning) have no fixed feature vectors to
-interpolate, so their samplers may only select rows (random over- and
-under-sampling, by index) and their augmenters must rewrite text. Embedding
-models resample and augment the vectors themselves. Neighbour samplers
+interpolate, so their samplers may only select rows by label (random over-
+and under-sampling, ours or imbalanced-learn's, by index) and their
+augmenters must rewrite text. Embedding models resample and augment the vectors themselves. Neighbour samplers
 (SMOTE family) need ``k_neighbors`` other rows in a class; on long-tailed
 catalogues many classes have fewer, so such a class is resampled with
 ``k = n_c - 1`` and a single-row class by copying its row (what SMOTE's
@@ -39,26 +39,26 @@ def validation_rows(codes: np.ndarray, fraction: float, seed: int) -> tuple[np.n
 
 
 # -------------------------------------------------------------------- samplers
-def _selects_rows(sampler: Any) -> bool:
-    """Whether the sampler only picks rows by label (no distances, no new vectors)."""
-    from longtail.sampling import RandomOverSampler, RandomUnderSampler
-
-    if isinstance(sampler, RandomOverSampler):
-        return sampler.shrinkage is None
-    return isinstance(sampler, RandomUnderSampler)
-
-
 def resample_indices(sampler: Any, codes: np.ndarray, model_name: str, strategy_name: str) -> np.ndarray:
-    """Row indices chosen by a row-selecting sampler (for models trained on text, not vectors)."""
-    if not _selects_rows(sampler):
-        raise StrategyError(
-            f"strategy '{strategy_name}': sampler {type(sampler).__name__} makes or judges rows by their feature "
-            f"vectors, which model '{model_name}' (trained on text) does not have; use random-over or random-under, "
-            "or an embedding model (embedding-linear, embedding-mlp)"
+    """Row indices chosen by a row-selecting sampler (for models trained on text, not vectors).
+
+    Any sampler that picks rows by label alone qualifies, imbalanced-learn's
+    included (see :func:`longtail.sampling.selected_rows`).
+    """
+    from longtail.sampling import RowSelectionError, selected_rows
+
+    try:
+        return selected_rows(sampler, codes)
+    except RowSelectionError as exc:
+        does = (
+            "makes new rows from feature vectors" if exc.reason == "synthesises"
+            else "judges rows by their feature vectors (or is not seeded by random_state)"
         )
-    index = np.arange(codes.size).reshape(-1, 1)
-    sampler.fit_resample(index, codes)
-    return np.asarray(sampler.sample_indices_, dtype=np.int64)
+        raise StrategyError(
+            f"strategy '{strategy_name}': sampler {type(sampler).__name__} {does}, which model '{model_name}' "
+            "(trained on text) does not have; use a sampler that picks rows by label, such as random-over or "
+            "random-under, or an embedding model (embedding-linear, embedding-mlp)"
+        ) from exc
 
 
 def resample_features(sampler: Any, X: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,9 +18,8 @@ from scipy.special import expit
 
 from longtail.errors import LongtailError
 from longtail.models.persist import load_model, save_model
+from longtail.strategies import StrategyError
 
-#: samplers that only pick existing rows: the only kind that makes sense for id features
-ROW_SAMPLERS = ("random-over", "random-under")
 #: exponent of the popularity propensity (n_i / max n)^eta used by IPS without a known logging policy (Yang et al. 2018)
 POPULARITY_ETA = 0.5
 #: share of the training rows held out for the adjust slot when no validation rows are given
@@ -100,38 +99,42 @@ def popularity_propensity(codes: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------ strategy slots
 def check_strategy(strategy: Any, model_name: str) -> None:
-    """Refuse the slots an id-feature model cannot act on (augmenters and synthetic-row samplers)."""
+    """Refuse the slots an id-feature model cannot act on (augmenters; samplers are checked when they run)."""
     if strategy is None:
         return
     if not strategy.applies_to("binary"):
-        raise LongtailError(f"strategy {strategy.name} does not apply to binary models such as {model_name}")
+        raise StrategyError(f"strategy {strategy.name} does not apply to binary models such as {model_name}")
     if strategy.augment is not None:
-        raise LongtailError(
+        raise StrategyError(
             f"strategy '{strategy.name}' sets the augment slot ({strategy.augment.name}), which model '{model_name}' "
             "cannot use: its features are ids, not vectors to perturb; use a sampler or loss strategy instead"
-        )
-    if strategy.sampler is not None and strategy.sampler.name not in ROW_SAMPLERS:
-        raise LongtailError(
-            f"strategy '{strategy.name}' uses sampler {strategy.sampler.name}, which makes new rows by interpolating "
-            f"features; model '{model_name}' has id features, so use {' or '.join(ROW_SAMPLERS)}"
         )
 
 
 def resampled_rows(strategy: Any, y: np.ndarray, seed: int) -> np.ndarray | None:
-    """Row indices chosen by the strategy's sampler (None without one)."""
+    """Row indices chosen by the strategy's sampler (None without one).
+
+    Id features cannot be interpolated or compared by distance, so only a
+    sampler that picks whole rows by label qualifies: ours or
+    imbalanced-learn's random over- and under-samplers, or any other that
+    passes :func:`longtail.sampling.selected_rows`.
+    """
     if strategy is None or strategy.sampler is None:
         return None
+    from longtail.sampling import RowSelectionError, selected_rows
+
     sampler = strategy.make_sampler(random_state=seed)
-    # The sampler sees only each row's index, so what it returns can be checked to be whole rows.
-    index = np.arange(y.size, dtype=np.float64)[:, None]
-    X_res, _ = sampler.fit_resample(index, y)
-    chosen = getattr(sampler, "sample_indices_", None)
-    if chosen is None or not np.array_equal(np.asarray(X_res)[:, 0], chosen):
-        raise LongtailError(
-            f"sampler {strategy.sampler.name} of strategy '{strategy.name}' made up rows instead of picking them "
-            "(e.g. shrinkage); use it without shrinkage"
+    try:
+        return selected_rows(sampler, y)
+    except RowSelectionError as exc:
+        does = (
+            "made up rows instead of picking them (e.g. SMOTE, or shrinkage)" if exc.reason == "synthesises"
+            else "picks rows by their feature values (e.g. Tomek links), or is not seeded by random_state"
         )
-    return np.asarray(chosen, dtype=np.int64)
+        raise StrategyError(
+            f"sampler {strategy.sampler.name} of strategy '{strategy.name}' {does}; the click models have id "
+            "features, so use a sampler that picks whole rows by label, such as random-over or random-under"
+        ) from exc
 
 
 def validation_rows(y: np.ndarray, seed: int, share: float = VALID_SHARE) -> tuple[np.ndarray, np.ndarray]:

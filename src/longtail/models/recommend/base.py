@@ -19,6 +19,7 @@ from scipy import sparse
 from longtail.errors import LongtailError
 from longtail.models.persist import load_model, save_model
 from longtail.models.recommend.topk import batched_top_k, exclusion_matrix
+from longtail.strategies import StrategyError
 
 
 def as_numpy(scores: Any) -> np.ndarray:
@@ -72,8 +73,13 @@ class Recommender:
     model_name: ClassVar[str] = "recommender"
     #: constructor parameters, saved with the model
     param_names: ClassVar[tuple[str, ...]] = ()
-    #: strategy slots the model can act on; a strategy filling another slot is refused
-    strategy_slots: ClassVar[tuple[str, ...]] = ("adjust",)
+    #: strategy slots the model can act on; a strategy filling another slot is refused. The sampler
+    #: slot is the caller's to apply (the recommend task resamples the training pairs before fit, as
+    #: models take index arrays and the interaction samplers work on tables); listing it says that
+    #: resampled pairs change what the model learns.
+    strategy_slots: ClassVar[tuple[str, ...]] = ("sampler", "adjust")
+    #: whether a pair given twice weighs more than one given once (else repeating pairs changes nothing)
+    counts_repeated_pairs: ClassVar[bool] = True
 
     n_users_: int | None = None
     n_items_: int | None = None
@@ -104,13 +110,22 @@ class Recommender:
         return users, items, counts
 
     def check_strategy(self, strategy: Any) -> None:
-        """Raise a LongtailError when ``strategy`` fills a slot this model cannot act on."""
+        """Raise a StrategyError when ``strategy`` fills a slot this model cannot act on.
+
+        A StrategyError (a LongtailError) marks the combination as one that
+        does not exist: the benchmark lists it as skipped, not failed.
+        """
         if strategy is None:
             return
+        if not strategy.applies_to("retrieval"):
+            raise StrategyError(
+                f"strategy '{strategy.name}' does not apply to retrieval models such as '{self.model_name}'; "
+                f"it applies to {', '.join(strategy.kinds) or 'none'}"
+            )
         for slot, piece in strategy.pieces.items():
             if slot not in self.strategy_slots:
                 usable = " and ".join(self.strategy_slots)
-                raise LongtailError(
+                raise StrategyError(
                     f"strategy '{strategy.name}' sets the {slot} slot ({piece.name}), which model "
                     f"'{self.model_name}' cannot use; it takes strategies that set only {usable} (e.g. baseline, rerank)"
                 )
@@ -121,7 +136,7 @@ class Recommender:
             return None
         adjuster = strategy.make_adjuster(item_popularity=item_counts.astype(np.float64))
         if not hasattr(adjuster, "rerank"):
-            raise LongtailError(
+            raise StrategyError(
                 f"strategy '{strategy.name}': adjuster {strategy.adjust.name} does not re-rank top-k lists; "
                 "recommenders take exposure-rerank"
             )

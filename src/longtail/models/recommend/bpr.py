@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from longtail.errors import LongtailError
 from longtail.models.persist import register_model
 from longtail.models.recommend.base import Recommender, check_count, check_positive, user_item_matrix
 from longtail.models.runtime import pick_device
+from longtail.strategies import StrategyError
 
 NEGATIVES = ("uniform", "popularity")
 #: loss pieces BPR knows how to honour (see negatives_for and networks.ips_weights)
@@ -45,7 +45,7 @@ class BPRMF(Recommender):
     __module__ = "longtail.models.recommend"
     model_name = "bpr"
     param_names = ("dim", "epochs", "batch_size", "lr", "reg", "negatives", "negative_alpha", "seed")
-    strategy_slots = ("loss", "adjust")
+    strategy_slots = ("sampler", "loss", "adjust")
 
     def __init__(
         self,
@@ -80,7 +80,7 @@ class BPRMF(Recommender):
         """Also refuse loss pieces that BPR's pairwise loss has no counterpart for."""
         super().check_strategy(strategy)
         if strategy is not None and strategy.loss is not None and strategy.loss.name not in LOSS_PIECES:
-            raise LongtailError(
+            raise StrategyError(
                 f"strategy '{strategy.name}': model 'bpr' has no counterpart for the {strategy.loss.name} loss; "
                 f"it takes {' or '.join(LOSS_PIECES)}"
             )

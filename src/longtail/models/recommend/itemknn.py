@@ -47,6 +47,8 @@ class ItemKNN(Recommender):
     __module__ = "longtail.models.recommend"
     model_name = "itemknn"
     param_names = ("n_neighbors",)
+    # Cosine over 0/1 user columns: thinning a head item's users changes its neighbours, repeating pairs does not.
+    counts_repeated_pairs = False
 
     def __init__(self, n_neighbors: int = 100) -> None:
         self.n_neighbors = check_count(n_neighbors, "n_neighbors")

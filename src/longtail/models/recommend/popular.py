@@ -20,6 +20,9 @@ class MostPopular(Recommender):
 
     __module__ = "longtail.models.recommend"
     model_name = "most-popular"
+    # The interaction samplers map each item's count through a monotone function (min(n, cap), max(n, floor)),
+    # so a ranking by count would change only among ties: a sampler strategy is no remedy here.
+    strategy_slots = ("adjust",)
 
     def __init__(self) -> None:
         self.popularity_: np.ndarray | None = None

@@ -43,12 +43,19 @@ class TwoTower(Recommender):
     down. On logs where popularity explains most choices this ranks far
     below MostPopular on logged accuracy; adding ``log q(i)`` to its scores
     restores the popularity-aware ranking the ``logq`` strategy learns.
+
+    For the same reason a sampler strategy (head-undersample,
+    tail-oversample: the recommend task resamples the pairs before ``fit``)
+    changes the plain model little: scaling an item's pairs scales both
+    ``p(i | u)`` and ``q(i)``, and their ratio stays. With the logQ
+    correction the model fits ``p(i | u)`` of the resampled pairs, so
+    ``logq+tail-oversample`` moves exposure to the tail.
     """
 
     __module__ = "longtail.models.recommend"
     model_name = "two-tower"
     param_names = ("dim", "epochs", "batch_size", "lr", "weight_decay", "temperature", "seed")
-    strategy_slots = ("loss", "adjust")
+    strategy_slots = ("sampler", "loss", "adjust")
     uses_text = True
 
     def __init__(
