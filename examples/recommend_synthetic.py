@@ -25,9 +25,9 @@ from longtail.data.synthetic import make_marketplace
 from longtail.tasks import TrialContext, get
 
 RUNS = {
-    "two-tower": ("baseline", "logq", "rerank", "logq+rerank"),
-    "bpr": ("baseline", "logq", "rerank"),
-    "itemknn": ("baseline", "rerank"),
+    "two-tower": ("baseline", "logq", "rerank", "logq+rerank", "ips", "logq+tail-oversample"),
+    "bpr": ("baseline", "logq", "rerank", "ips", "head-undersample", "tail-oversample"),
+    "itemknn": ("baseline", "rerank", "head-undersample"),
     "most-popular": ("baseline",),
 }
 SHOWN = ("ndcg@10", "true_ndcg@10", "true_precision@10", "tail_exposure", "item_coverage@10", "exposure_gini@10", "arp@10")
