@@ -306,6 +306,31 @@ def test_a_dead_worker_fails_its_trial_and_the_slot_restarts():
     assert failed == [("focal", 0, "BrokenProcessPool")]
 
 
+def test_a_slot_out_of_work_takes_half_of_the_longest_queue():
+    class Recording(InlineExecutor):
+        slots = 2
+
+        def __init__(self):
+            self.log = []
+
+        def submit(self, slot, trial):
+            self.log.append((slot, trial.trial_id))
+            return super().submit(slot, trial)
+
+    trials = expand(make_spec(strategies=["baseline", "focal", "weighted-ce", "random-over"], seeds=[0, 1, 2])).trials
+    units = group_trials(trials, min_units=2)
+    assert [len(unit) for unit in units] == [4, 4, 4]
+    executor = Recording()
+    seen = []
+    schedule(executor, units, lambda trial, outcome: seen.append(trial.trial_id))
+    assert sorted(seen) == sorted(t.trial_id for t in trials)  # each trial exactly once
+    slot_of = dict((trial_id, slot) for slot, trial_id in executor.log)
+    third = [t.trial_id for t in units[2]]
+    # the third group is shared: its back half runs on the slot that would otherwise idle
+    assert {slot_of[i] for i in third[:2]} != {slot_of[i] for i in third[2:]}
+    assert len(executor.log) == len(trials)
+
+
 @pytest.mark.slow
 def test_worker_processes_give_the_same_rows_as_the_same_run_again(tmp_path, fake_log):
     spec = make_spec(strategies=["baseline", "focal", "weighted-ce"])

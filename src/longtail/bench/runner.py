@@ -282,16 +282,27 @@ def _run_pending(
 def schedule(executor: Executor, units: Iterable[list[Trial]], on_outcome: Callable[[Trial, TrialOutcome], Any]) -> None:
     """Feed each slot one trial at a time, a whole unit to one slot, and report every outcome as it comes.
 
-    A worker that dies fails only its current trial: the slot is restarted
-    and goes on with the rest of its unit.
+    A slot that runs out of units takes the back half of the longest queue
+    of another slot, so no worker idles while trials wait (the taker splits
+    that group once more, far cheaper than the idle time at the end of a
+    grid of few large groups). A worker that dies fails only its current
+    trial: the slot is restarted and goes on with the rest of its unit.
     """
     waiting = deque(units)
     queues: list[deque[Trial]] = [deque() for _ in range(executor.slots)]
     running: dict[Future, tuple[int, Trial]] = {}
 
+    def steal(slot: int) -> None:
+        donor = max(range(len(queues)), key=lambda other: len(queues[other]) if other != slot else -1)
+        if donor != slot and queues[donor]:
+            taken = [queues[donor].pop() for _ in range((len(queues[donor]) + 1) // 2)]
+            queues[slot].extend(reversed(taken))
+
     def feed(slot: int) -> None:
         if not queues[slot] and waiting:
             queues[slot].extend(waiting.popleft())
+        if not queues[slot]:
+            steal(slot)
         if queues[slot]:
             trial = queues[slot].popleft()
             running[executor.submit(slot, trial)] = (slot, trial)
