@@ -16,7 +16,7 @@ from longtail.bench.executors import InlineExecutor
 from longtail.bench.runner import RunSummary, run_bench, schedule
 from longtail.bench.spec import parse_spec
 from longtail.bench.store import ROW_SCHEMA
-from longtail.bench.trials import Trial, TrialOutcome, expand, group_trials
+from longtail.bench.trials import Trial, TrialOutcome, expand, group_trials, open_encoder
 from longtail.errors import LongtailError
 
 FAKE_ROWS = 4  # rows the fake task returns per trial
@@ -87,6 +87,28 @@ def test_trial_ids_change_only_with_what_shapes_a_trial():
     assert before.keys() == after.keys() and not set(before.values()) & set(after.values())
     more_seeds = {t.trial_id for t in expand(make_spec(seeds=[0, 1, 2])).trials}
     assert {t.trial_id for t in expand(make_spec()).trials} < more_seeds
+
+
+def test_an_encoder_precision_changes_the_ids_of_trials_that_read_embeddings():
+    with_text = {"enabled": True, "model": None}
+    plain = {t.trial_id for t in expand(make_spec(encoder=with_text)).trials}
+    same = {t.trial_id for t in expand(make_spec(encoder={**with_text, "dtype": None})).trials}
+    bf16 = {t.trial_id for t in expand(make_spec(encoder={**with_text, "dtype": "bf16"})).trials}
+    assert plain == same and not plain & bf16
+
+
+def test_the_encoder_opens_in_the_precision_the_spec_asks_for(monkeypatch):
+    import longtail.encoders.transformer as transformer
+
+    opened = {}
+
+    class Recorder:
+        def __init__(self, model, **options):
+            opened.update(options)
+
+    monkeypatch.setattr(transformer, "TransformerEncoder", Recorder)
+    open_encoder(None, "cpu", None, "cache", "bf16")
+    assert opened["dtype"] == "bf16"
 
 
 def test_group_trials_keeps_groups_whole_unless_workers_would_idle():

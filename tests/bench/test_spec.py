@@ -454,3 +454,13 @@ def test_the_spec_examples_in_the_docs_are_valid(page, tmp_path):
 @pytest.mark.parametrize("spec", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.name)
 def test_the_example_specs_are_valid(spec):
     assert load_spec(spec).tasks
+
+
+def test_encoder_precision_is_optional_checked_and_leaves_default_hashes_alone():
+    plain = parse_spec("tasks: [ctr]\n")
+    assert plain.encoder.dtype is None
+    assert parse_spec("tasks: [ctr]\nencoder: {dtype: null}\n").spec_hash() == plain.spec_hash()
+    bf16 = parse_spec("tasks: [ctr]\nencoder: {dtype: bf16}\n")
+    assert bf16.encoder.dtype == "bf16" and bf16.spec_hash() != plain.spec_hash()
+    with pytest.raises(LongtailError, match="encoder.dtype"):
+        parse_spec("tasks: [ctr]\nencoder: {dtype: int8}\n")

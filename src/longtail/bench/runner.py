@@ -144,13 +144,13 @@ def prepare_embedder(spec: BenchSpec, device: str, texts: list[str], console: Co
         model = str(Path(model).expanduser().resolve())
     with console.status("loading the text encoder"):
         try:
-            encoder = open_encoder(model, device, encoder_spec.batch_size, cache_dir)
+            encoder = open_encoder(model, device, encoder_spec.batch_size, cache_dir, encoder_spec.dtype)
         except (LongtailError, OSError, ValueError) as exc:
             raise spec.error(("encoder", "model"), f"cannot load the encoder ({exc})") from None
     with console.status(f"encoding {len(texts)} texts"):
         encoder.encode(texts)
     return Embedder(cache_dir=cache_dir, key=encoder.cache_key, dim=encoder.dim, model=model, device=device,
-                    batch_size=encoder_spec.batch_size)
+                    batch_size=encoder_spec.batch_size, dtype=encoder_spec.dtype)
 
 
 def default_jobs() -> int:

@@ -53,6 +53,7 @@ class Embedder:
     model: str | None = None
     device: str = "cpu"
     batch_size: int | None = None
+    dtype: str | None = None
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 embeddings of ``texts``, one row per text."""
@@ -104,15 +105,17 @@ def _process_cache(embedder: Embedder) -> Any:
 def _process_encoder(embedder: Embedder) -> Any:
     if embedder not in _ENCODERS:
         _ENCODERS.clear()
-        _ENCODERS[embedder] = open_encoder(embedder.model, embedder.device, embedder.batch_size, embedder.cache_dir)
+        _ENCODERS[embedder] = open_encoder(embedder.model, embedder.device, embedder.batch_size, embedder.cache_dir,
+                                           embedder.dtype)
     return _ENCODERS[embedder]
 
 
-def open_encoder(model: str | None, device: str, batch_size: int | None, cache_dir: str) -> Any:
+def open_encoder(model: str | None, device: str, batch_size: int | None, cache_dir: str, dtype: str | None = None) -> Any:
     """The :class:`~longtail.encoders.transformer.TransformerEncoder` a spec's encoder section describes."""
     from longtail.encoders.transformer import TransformerEncoder
 
-    return TransformerEncoder(model, device=device, batch_size=batch_size, cache_dir=cache_dir, progress=False)
+    return TransformerEncoder(model, device=device, batch_size=batch_size, cache_dir=cache_dir, dtype=dtype,
+                              progress=False)
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,8 @@ def expand(
     """
     strategies = {entry.name: entry.build() for entry in spec.strategies}
     encoder = {"model": spec.encoder.model} if spec.encoder.enabled else None
+    if encoder is not None and spec.encoder.dtype is not None:  # ids of the default precision stay as they were
+        encoder["dtype"] = spec.encoder.dtype
     trials: list[Trial] = []
     skipped: list[Skipped] = []
     for dataset in spec.datasets:
