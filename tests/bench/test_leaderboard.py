@@ -11,7 +11,15 @@ from rich.console import Console
 from test_aggregate import BASE, GOOD, SAME, make_rows, write_store
 
 from longtail.bench.aggregate import TaskInfo, aggregate, task_infos
-from longtail.bench.leaderboard import Cell, build_boards, format_number, print_leaderboard, write_leaderboard_files
+from longtail.bench.leaderboard import (
+    Cell,
+    build_boards,
+    format_number,
+    legend,
+    markdown_leaderboard,
+    print_leaderboard,
+    write_leaderboard_files,
+)
 
 WORSE = [0.20, 0.21, 0.19, 0.22]
 INFOS = {"recommend": TaskInfo("recommend", ("ndcg@10", "tail_exposure"), frozenset({"exposure_gini@10"}))}
@@ -135,3 +143,29 @@ def test_real_task_registry_directions_reach_the_board():
     [board] = build_boards(summary, infos)
     assert board.headline == ["macro_f1"]  # tail_recall absent from these rows
     assert board.lower_is_better("log_loss") and board.cell("baseline", "log_loss").best
+
+
+def test_markdown_leaderboard_has_a_table_per_board_best_in_bold_and_escaped_marks():
+    summary, boards = boards_of(recommend_rows())
+    text = markdown_leaderboard(boards, legend(summary.baseline, summary.confidence))
+    lines = text.splitlines()
+    assert lines[0] == "#### shop · recommend · two-tower (4 seeds)"
+    assert lines[2] == "| strategy | ndcg@10 ↑ ★ | tail_exposure ↑ ★ | exposure_gini@10 ↓ |"
+    rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| ") and "---" not in line}
+    assert set(rows) >= {"baseline", "worse", "good"}
+    assert rows["good"].count("**") >= 2  # the best ndcg@10 is bold
+    good = boards[0].cell("good", "ndcg@10")
+    assert good.stars and f"{good.arrow}\\{good.stars[0]}" in rows["good"]  # marks escaped, not read as emphasis
+    assert "\\* p<0.05" in lines[-1]
+
+
+def test_report_writes_markdown(tmp_path):
+    from typer.testing import CliRunner
+
+    from longtail.cli.main import app
+
+    write_store(tmp_path, recommend_rows())
+    out = tmp_path / "board.md"
+    result = CliRunner().invoke(app, ["report", str(tmp_path), "--quiet", "--markdown", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("#### shop · recommend · two-tower")

@@ -257,6 +257,32 @@ def board_table(board: Board, width: int | None = None) -> Table:
     return table
 
 
+def markdown_leaderboard(boards: Iterable[Board], legend_line: str) -> str:
+    """The boards as Markdown: a heading and a table each (best cells bold), then the legend.
+
+    For pages that quote a results folder (``longtail report DIR --markdown``);
+    the cells read as in the terminal.
+    """
+    parts = []
+    for board in boards:
+        header = ["strategy", *(_column_label(board, metric) for metric in board.metrics)]
+        lines = [f"#### {board.title} ({board.seeds} seeds)", "",
+                 "| " + " | ".join(header) + " |", "|---" + "|---:" * len(board.metrics) + "|"]
+        for strategy, label in zip(board.strategies, _row_labels(board)):
+            cells = []
+            for metric in board.metrics:
+                cell = board.cell(strategy, metric)
+                if cell is None:
+                    cells.append("–")
+                    continue
+                value = f"**{cell.value_text()}**" if cell.best else cell.value_text()
+                cells.append(f"{value} {cell.marks.replace('*', chr(92) + '*')}".rstrip())
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        parts.append("\n".join(lines))
+    parts.append(legend_line.replace(" (green better, red worse)", "").replace("*", "\\*"))
+    return "\n\n".join(parts) + "\n"
+
+
 def _row_labels(board: Board) -> list[str]:
     return [name + (" (baseline)" if name == board.baseline and name != "baseline" else "") for name in board.strategies]
 

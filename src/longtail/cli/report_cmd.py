@@ -22,10 +22,13 @@ def report(
                      "default: the task's headline pair and a few others."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Write the files without printing the leaderboard.")] = False,
+    markdown: Annotated[
+        Optional[Path], typer.Option("--markdown", help="Also write the leaderboards as Markdown tables to this file.")
+    ] = None,
 ) -> None:
     """Aggregate a results folder over seeds; write leaderboard.csv/.json and report.html, print the leaderboard."""
-    from longtail.bench.aggregate import read_results
-    from longtail.bench.leaderboard import print_leaderboard
+    from longtail.bench.aggregate import aggregate_folder, read_results
+    from longtail.bench.leaderboard import build_boards, legend, markdown_leaderboard, print_leaderboard
     from longtail.bench.report import write_outputs
 
     results = read_results(results_dir)
@@ -34,6 +37,11 @@ def report(
         written = write_outputs(results.folder)
     if not quiet:
         print_leaderboard(results, Console(), metrics=metric or None)
+    if markdown is not None:
+        summary, infos = aggregate_folder(results)
+        boards = build_boards(summary, infos, results.strategy_order(), metric or None)
+        markdown.write_text(markdown_leaderboard(boards, legend(summary.baseline, summary.confidence)), encoding="utf-8")
+        status.print(f"wrote {markdown}", highlight=False, markup=False, soft_wrap=True)
     for name, path in written.items():
         if name != "report":
             status.print(f"wrote {path}", highlight=False, markup=False, soft_wrap=True)
