@@ -9,7 +9,7 @@ from serve_samples import KeywordCategorizer, OverlapGrader, TableRecommender, p
 from longtail.serve import ServeConfig, create_app
 from longtail.serve.export import build_model_dir, index_interactions
 
-TOKEN = "s3cret-token"
+from serve_samples import TOKEN  # noqa: E402 - shared with the test modules
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,9 @@ import polars as pl
 from longtail.data import Dataset
 from longtail.models.persist import register_model, save_model
 
+#: the bearer token the test services require
+TOKEN = "s3cret-token"
+
 CATEGORIES = ["Home > Lamps", "Home > Rugs", "Toys > Cars"]
 TITLES = [
     "brass desk lamp", "tall floor lamp", "paper lamp shade", "wool rug", "round jute rug",

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 import uvicorn
-from conftest import TOKEN
+from serve_samples import TOKEN
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TOKEN
+from serve_samples import TOKEN
 from fastapi.testclient import TestClient
 from serve_samples import TableRecommender, preference_table
 
