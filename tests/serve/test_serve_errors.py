@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from serve_samples import TOKEN
 from fastapi.testclient import TestClient
-from serve_samples import TableRecommender, preference_table
+from serve_samples import TOKEN, TableRecommender, preference_table
 
 from longtail.serve import ServeConfig, create_app
 from longtail.serve.export import build_model_dir, index_interactions
