@@ -38,7 +38,7 @@ BUILTIN = (
     ),
     Strategy("threshold", "per-class decision thresholds tuned for F1 on validation", adjust=Piece("threshold")),
     Strategy("posthoc-logit-adjust", "subtract log prior from trained logits (post-hoc)", adjust=Piece("logit-adjuster")),
-    Strategy("rerank", "exposure-aware re-ranking of top-k lists towards the tail", adjust=Piece("exposure-rerank")),
+    Strategy("rerank", "exposure-aware re-ranking (xQuAD): each list towards its user's head/tail mix", adjust=Piece("exposure-rerank")),
     Strategy(
         "cb-focal+threshold",
         "class-balanced focal loss, then thresholds tuned on validation",
