@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 import torch
 from test_categorize_samples import one_thread, problem  # noqa: F401 (autouse fixture)
+from torch_samples import TINY_BERT
 
 from longtail import strategies
 from longtail.errors import LongtailError
 from longtail.models.categorize import FineTunedClassifier
 
-TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
 FAST = {"encoder_config": TINY_BERT, "epochs": 3, "lr": 3e-3, "head_lr": 3e-2, "batch_size": 16, "max_length": 16}
-
 
 
 @pytest.fixture(scope="module")

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+
+from torch_samples import one_thread  # noqa: F401 (autouse fixture)
 
 # rows per class: a long tail from 60 down to 2
 COUNTS = (60, 30, 16, 9, 6, 4, 3, 2)
 WORDS = ("shirt", "phone", "kettle", "novel", "puzzle", "collar", "lipstick", "drill")
 NOISE = ("blue", "large", "new", "set", "pack", "pro", "mini", "classic", "deluxe", "value")
 DIM = 12
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # a tiny head gains nothing from threads, and on a busy machine they only wait for each other
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def labels(counts=COUNTS) -> np.ndarray:

@@ -7,17 +7,8 @@ import math
 import numpy as np
 import pytest
 import rich.progress
-import torch
 
-TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from torch_samples import TINY_BERT, one_thread  # noqa: F401 (autouse fixture)
 
 
 class RecordingProgress:

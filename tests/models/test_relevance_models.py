@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_relevance_samples import majority_accuracy, one_thread, pairs, word_vectors  # noqa: F401 (autouse fixture)
+from torch_samples import TINY_BERT
 
 from longtail import strategies
 from longtail.augment import EDA, TailAugmenter
 from longtail.errors import LongtailError
 from longtail.models.relevance import BiEncoderClassifier, CrossEncoder, pair_features
 
-TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
 FAST = {"encoder_config": TINY_BERT, "epochs": 6, "lr": 1e-2, "head_lr": 3e-2, "batch_size": 16, "max_length": 16}
 
 

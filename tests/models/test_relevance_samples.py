@@ -11,8 +11,8 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-import pytest
-import torch
+
+from torch_samples import one_thread  # noqa: F401 (autouse fixture)
 
 NOUNS = ("phone", "tablet", "kettle", "teapot", "drill", "saw")
 SIBLING = {"phone": "tablet", "tablet": "phone", "kettle": "teapot", "teapot": "kettle", "drill": "saw", "saw": "drill"}
@@ -22,15 +22,6 @@ FILLER = ("new", "black", "large", "pro", "value", "pack")
 GRADE_SHARE = (0.55, 0.25, 0.14, 0.06)
 GRADES = np.array(["E", "S", "I", "C"])
 DIM = 16
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # tiny models gain nothing from threads, and on a busy machine they only wait for each other
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def pairs(n: int, seed: int = 0) -> tuple[list[str], list[str], np.ndarray]:

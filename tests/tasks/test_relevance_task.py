@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-import torch
 from sklearn import metrics as skm
+
+from torch_samples import TINY_BERT, one_thread  # noqa: F401 (autouse fixture)
 
 from longtail import strategies
 from longtail.data import Dataset
@@ -15,16 +16,6 @@ from longtail.data.synthetic import make_marketplace
 from longtail.errors import InputError, LongtailError
 from longtail.tasks import TrialContext, get
 from longtail.tasks.relevance import TASK, Pairs, evaluate, graded_ndcg, judged_pairs, label_order, rare_labels
-
-TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
