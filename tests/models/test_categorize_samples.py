@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from torch_samples import one_thread  # noqa: F401 (autouse fixture)
 
 # rows per class: a long tail from 60 down to 2

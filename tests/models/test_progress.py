@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import rich.progress
-
 from torch_samples import TINY_BERT, one_thread  # noqa: F401 (autouse fixture)
 
 

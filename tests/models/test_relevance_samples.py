@@ -11,7 +11,6 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-
 from torch_samples import one_thread  # noqa: F401 (autouse fixture)
 
 NOUNS = ("phone", "tablet", "kettle", "teapot", "drill", "saw")

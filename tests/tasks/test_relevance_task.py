@@ -6,7 +6,6 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn import metrics as skm
-
 from torch_samples import TINY_BERT, one_thread  # noqa: F401 (autouse fixture)
 
 from longtail import strategies
